@@ -1,0 +1,3 @@
+export * from './topics.ts';
+export * from './mqtt.ts';
+export * from './realtime.ts';

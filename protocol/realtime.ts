@@ -1,0 +1,118 @@
+/**
+ * Socket.IO contract between hub and dashboard, typed once here and used by both ends.
+ *
+ * A client subscribes to a *family* (one layer of the city). It receives a snapshot stamped with a
+ * sequence number, then deltas whose `seq` increase by exactly one. A client that sees a gap, or
+ * reconnects, subscribes again with `fromSeq`: the hub replays from its bounded buffer or answers
+ * with a fresh snapshot. A client therefore never mixes old and new state silently.
+ */
+import { z } from 'zod';
+
+export const FAMILIES = ['tls'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** How often each family's data is expected to change; older data is shown as stale. */
+export const FAMILY_EXPECTED_INTERVAL_SEC: Record<Family, number> = { tls: 5 };
+
+/** Live state of one signal installation as the dashboard sees it. */
+export interface TlsEntity {
+  id: string;
+  name: string;
+  lon: number;
+  lat: number;
+  district: string | null;
+  /** Sum over the installation's detectors, vehicles per hour, of the last interval. */
+  flowVehH: number | null;
+  /** Mean detector occupancy of the last interval, percent. */
+  occupancyPct: number | null;
+  /** Device time of the last measurement; null before the first one. */
+  tsMs: number | null;
+}
+
+export interface EntityOf {
+  tls: TlsEntity;
+}
+
+export interface Snapshot<F extends Family = Family> {
+  family: F;
+  seq: number;
+  /** Hub time the snapshot was taken. */
+  tsMs: number;
+  entities: EntityOf[F][];
+}
+
+/** Changed fields only; `id` is always present. */
+export type Patch<T extends { id: string }> = Partial<T> & { id: string };
+
+export interface Delta<F extends Family = Family> {
+  family: F;
+  seq: number;
+  tsMs: number;
+  upserts: Patch<EntityOf[F]>[];
+  removes: string[];
+}
+
+export const SubscribeRequest = z.object({
+  family: z.enum(FAMILIES),
+  /** Last seq the client applied; the hub replays what follows it when it still can. */
+  fromSeq: z.number().int().nonnegative().optional(),
+  /** The hubId that seq belongs to: after a hub restart seqs start again, so only a snapshot is safe. */
+  hubId: z.string().max(64).optional(),
+});
+export type SubscribeRequest = z.infer<typeof SubscribeRequest>;
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+export type SubscribeResponse<F extends Family = Family> =
+  | { ok: true; mode: 'snapshot'; snapshot: Snapshot<F> }
+  | { ok: true; mode: 'replay'; deltas: Delta<F>[] }
+  | { ok: false; error: ErrorBody };
+
+export interface Hello {
+  hubId: string;
+  version: string;
+  serverTimeMs: number;
+}
+
+export interface ServerToClientEvents {
+  hello: (h: Hello) => void;
+  delta: (d: Delta) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (req: SubscribeRequest, ack: (res: SubscribeResponse) => void) => void;
+  unsubscribe: (family: Family) => void;
+}
+
+/** `GET /api/history` answer: parallel arrays, the shape uPlot takes without copying. */
+export interface HistoryResponse {
+  entity: string;
+  metric: string;
+  fromMs: number;
+  toMs: number;
+  /** Seconds per point actually returned (0 = raw samples). */
+  stepSec: number;
+  tsMs: number[];
+  values: (number | null)[];
+}
+
+export const HistoryQuery = z.object({
+  entity: z.string().min(1).max(200),
+  metric: z.string().min(1).max(100),
+  fromMs: z.coerce.number().int().nonnegative(),
+  toMs: z.coerce.number().int().nonnegative(),
+  maxPoints: z.coerce.number().int().min(2).max(10_000).default(1000),
+});
+export type HistoryQuery = z.infer<typeof HistoryQuery>;
+
+/** Stable error codes of the REST API and socket acks (documented in docs/api.md). */
+export const ERROR_CODES = {
+  BAD_REQUEST: 'E_BAD_REQUEST',
+  NOT_FOUND: 'E_NOT_FOUND',
+  UNKNOWN_FAMILY: 'E_UNKNOWN_FAMILY',
+  METHOD_NOT_ALLOWED: 'E_METHOD_NOT_ALLOWED',
+  INTERNAL: 'E_INTERNAL',
+} as const;

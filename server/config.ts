@@ -1,0 +1,62 @@
+/**
+ * The hub's configuration: the environment, parsed once with zod. A bad environment fails at start
+ * listing every bad variable, never half-starts.
+ */
+import { z } from 'zod';
+
+const onOff = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'])
+  .transform((v) => v === 'on' || v === 'true' || v === '1');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const ConfigSchema = z.object({
+  PORT: port.default(3000),
+  /** Loopback by default: the dashboard has no login yet, so it is not exposed to the network. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|wss?|tcp):\/\/[^\s]+$/, 'must look like mqtt://host:port')
+    .optional(),
+  MQTT_PORT: port.default(1883),
+  /** Interface the embedded broker listens on; anonymous access is only acceptable on loopback. */
+  MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  SIM: onOff.default(true),
+  SIM_SPEED: z.coerce.number().positive().max(1000).default(1),
+  SIM_SEED: z.coerce.number().int().default(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BASEMAP_STYLE_URL: z.url().optional(),
+  /** Delta broadcast rate per family. */
+  TICK_HZ: z.coerce.number().positive().max(60).default(10),
+  /** How long raw samples are kept. */
+  RETENTION_RAW_DAYS: z.coerce.number().positive().default(7),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** True when MQTT_PORT was given explicitly (then a busy port is an error, not a fallback). */
+  mqttPortExplicit: boolean;
+};
+
+export class ConfigError extends Error {
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Parses the given environment (defaults to process.env); throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(ConfigSchema.shape)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const r = ConfigSchema.safeParse(known);
+  if (!r.success) {
+    throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(known[String(i.path[0])])})`));
+  }
+  return { ...r.data, mqttPortExplicit: known.MQTT_PORT !== undefined };
+}

@@ -1,0 +1,61 @@
+/**
+ * Client-side state of one family. Entities are immutable plain objects in a Map (never proxied);
+ * `list` is replaced on every change ($state.raw), and `version` counts changes so deck.gl layers
+ * can use it as an update trigger instead of diffing.
+ */
+import type { Delta, Family, EntityOf, Snapshot } from '../../../protocol/index.ts';
+import { FAMILY_EXPECTED_INTERVAL_SEC } from '../../../protocol/index.ts';
+
+export class FamilyStore<F extends Family> {
+  readonly family: F;
+  readonly byId = new Map<string, EntityOf[F]>();
+  list = $state.raw<EntityOf[F][]>([]);
+  version = $state(0);
+  /** Newest device timestamp seen in this family (hub clock), for the data-age display. */
+  newestTsMs = $state<number | null>(null);
+  readonly expectedIntervalSec: number;
+
+  constructor(family: F) {
+    this.family = family;
+    this.expectedIntervalSec = FAMILY_EXPECTED_INTERVAL_SEC[family];
+  }
+
+  applySnapshot(s: Snapshot<F>): void {
+    this.byId.clear();
+    for (const e of s.entities) this.byId.set(e.id, { ...e });
+    this.#publish();
+  }
+
+  applyDelta(d: Delta<F>): void {
+    for (const id of d.removes) this.byId.delete(id);
+    for (const p of d.upserts) {
+      // A changed entity is a new object: components keyed by identity (each blocks, deck.gl's
+      // diffing) must see the change; in-place mutation would leave them showing old values.
+      const cur = this.byId.get(p.id);
+      this.byId.set(p.id, (cur ? { ...cur, ...p } : { ...p }) as EntityOf[F]);
+    }
+    this.#publish();
+  }
+
+  #publish(): void {
+    let newest: number | null = null;
+    for (const e of this.byId.values()) {
+      const ts = (e as { tsMs?: number | null }).tsMs;
+      if (ts != null && (newest === null || ts > newest)) newest = ts;
+    }
+    this.newestTsMs = newest;
+    this.list = [...this.byId.values()];
+    this.version++;
+  }
+
+  /** Seconds since the newest measurement, given the hub's `now`. */
+  ageSec(hubNowMs: number): number | null {
+    return this.newestTsMs === null ? null : Math.max(0, (hubNowMs - this.newestTsMs) / 1000);
+  }
+
+  /** Stale when no measurement arrived for twice the expected interval. */
+  isStale(hubNowMs: number): boolean {
+    const age = this.ageSec(hubNowMs);
+    return age === null || age > 2 * this.expectedIntervalSec;
+  }
+}

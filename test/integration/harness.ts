@@ -1,0 +1,89 @@
+/**
+ * Real components for integration tests: a hub with its embedded Aedes broker (or an external
+ * broker), on an HTTP server bound to port 0, with a fresh SQLite directory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/index.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createHub, type Hub } from '../../server/hub.ts';
+import { createLogger } from '../../server/log.ts';
+
+export interface TestHub {
+  hub: Hub;
+  http: Server;
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hub-it-'));
+  const config = loadConfig({ MQTT_PORT: '0', SIM: 'off', DATA_DIR: dataDir, TICK_HZ: '20', LOG_LEVEL: 'warn', ...env });
+  const hub = await createHub(config, createLogger(config.LOG_LEVEL));
+  const http = createServer((req, res) => hub.handle(req, res, () => res.writeHead(404).end()));
+  hub.attach(http);
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const addr = http.address();
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  return {
+    hub,
+    http,
+    url,
+    dataDir,
+    async close() {
+      await hub.close();
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export function connectClient(url: string): Promise<TestSocket> {
+  const s: TestSocket = ioClient(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  return new Promise((resolve, reject) => {
+    s.once('connect', () => resolve(s));
+    s.once('connect_error', reject);
+  });
+}
+
+/** True when something accepts TCP connections on host:port (e.g. the machine's Mosquitto). */
+export function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      c.destroy();
+      resolve(ok);
+    };
+    c.setTimeout(timeoutMs, () => done(false));
+    c.once('connect', () => done(true));
+    c.once('error', () => done(false));
+  });
+}
+
+export async function waitFor<T>(fn: () => T | undefined | null | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function metricValue(url: string, name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name + '{')) continue;
+    if (want.every((w) => line.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return 0;
+}
