@@ -8,11 +8,17 @@
  */
 import { z } from 'zod';
 
-export const FAMILIES = ['tls'] as const;
+export const FAMILIES = ['tls', 'alarms'] as const;
 export type Family = (typeof FAMILIES)[number];
 
-/** How often each family's data is expected to change; older data is shown as stale. */
-export const FAMILY_EXPECTED_INTERVAL_SEC: Record<Family, number> = { tls: 5 };
+/**
+ * How often each family's data is expected to change; older data is shown as stale. Null for
+ * event-driven families (alarms): their liveness is the connection's.
+ */
+export const FAMILY_EXPECTED_INTERVAL_SEC: Record<Family, number | null> = { tls: 5, alarms: null };
+
+/** Link state of a device as the hub judges it from the age of its last message. */
+export type DeviceLink = 'live' | 'stale' | 'lost';
 
 /** Live state of one signal installation as the dashboard sees it. */
 export interface TlsEntity {
@@ -27,10 +33,13 @@ export interface TlsEntity {
   occupancyPct: number | null;
   /** Device time of the last measurement; null before the first one. */
   tsMs: number | null;
+  /** live, stale (missed a few reports) or lost (silent for long: an alarm is raised). */
+  link: DeviceLink;
 }
 
 export interface EntityOf {
   tls: TlsEntity;
+  alarms: AlarmEntity;
 }
 
 export interface Snapshot<F extends Family = Family> {
@@ -116,3 +125,33 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: 'E_METHOD_NOT_ALLOWED',
   INTERNAL: 'E_INTERNAL',
 } as const;
+
+/**
+ * Alarm states of ISA-18.2 / IEC 62682 (state names as in the standard's state diagram):
+ * NORM normal, UNACK active unacknowledged, ACKED active acknowledged, RTNUN returned to normal
+ * unacknowledged, SHLVD shelved by an operator, DSUPR suppressed by design, OOSRV out of service.
+ */
+export const ALARM_STATES = ['NORM', 'UNACK', 'ACKED', 'RTNUN', 'SHLVD', 'DSUPR', 'OOSRV'] as const;
+export type AlarmState = (typeof ALARM_STATES)[number];
+export const ALARM_PRIORITIES = ['high', 'medium', 'low', 'diagnostic'] as const;
+export type AlarmPriority = (typeof ALARM_PRIORITIES)[number];
+
+export interface AlarmEntity {
+  /** `${entity}|${condition}`: one alarm per condition of an entity, reused when it recurs. */
+  id: string;
+  entity: string;
+  condition: string;
+  priority: AlarmPriority;
+  /** Operator area that owns the alarm (traffic, transit, utility, environment, fire, system). */
+  area: string;
+  state: AlarmState;
+  message: string;
+  /** When the condition last became active (device/hub time). */
+  activeSinceMs: number | null;
+  lastChangeMs: number;
+  ackedBy: string | null;
+  shelvedUntilMs: number | null;
+  shelveReason: string | null;
+  /** Alarm id of the cause this alarm is a consequence of (grouping / suppression by design). */
+  causeId: string | null;
+}

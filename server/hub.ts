@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
-import { FAMILIES, type Family, type TlsEntity } from '../protocol/index.ts';
+import { FAMILIES, type AlarmEntity, type Family, type TlsEntity } from '../protocol/index.ts';
+import { AlarmEngine, type Transition } from './alarms/engine.ts';
+import { linkState } from './fusion/liveness.ts';
 import type { Config } from './config.ts';
 import { entityFromMeta, FlowWindow, fuseDetectorReport } from './fusion/tls.ts';
 import { createApi } from './http/api.ts';
@@ -20,12 +22,23 @@ import { SqliteStore } from './store/sqlite.ts';
 
 export const VERSION = '0.1.0';
 const STORE_FLUSH_MS = 1000;
+/** Detector reports are expected every 5 s (docs/mqtt-contract.md); silence is judged against it. */
+const TLS_EXPECTED_INTERVAL_MS = 5000;
 
 export interface Hub {
   readonly hubId: string;
   readonly mqttUrl: string;
   readonly store: SqliteStore;
   readonly tls: FamilyState<'tls', TlsEntity>;
+  readonly alarms: FamilyState<'alarms', AlarmEntity>;
+  readonly alarmEngine: AlarmEngine;
+  /** Runs the once-a-second checks now (liveness, alarm delays, shelf expiry); tests call it. */
+  checkNow(nowMs?: number): void;
+  /**
+   * An operator's action on an alarm, stored with who and why and streamed. The caller has
+   * authorised `user` for it (roles come with the realtime/security work).
+   */
+  alarmAction(a: { kind: 'ack' } | { kind: 'shelve'; durationMs: number; reason: string } | { kind: 'unshelve' }, id: string, user: string, nowMs?: number): void;
   readonly metrics: ReturnType<typeof createMetrics>;
   /** Connect-style handler for the REST API; `next()` for anything else. */
   handle: ReturnType<typeof createApi>;
@@ -44,7 +57,23 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
 
   const tls = new FamilyState<'tls', TlsEntity>('tls');
   const flowWindows = new Map<string, FlowWindow>();
-  const families = { tls } as Record<Family, FamilyState<Family, { id: string }>>;
+  /** Hub receive time of each installation's last accepted message: silence is judged on our clock. */
+  const lastSeenMs = new Map<string, number>();
+  const alarms = new FamilyState<'alarms', AlarmEntity>('alarms');
+  const families = { tls, alarms } as Record<Family, FamilyState<Family, { id: string }>>;
+
+  // Alarms survive a restart: their state is in the store.
+  const alarmEngine = new AlarmEngine();
+  alarmEngine.restore(store.loadAlarms());
+  for (const a of alarmEngine.alarms.values()) alarms.put({ ...a });
+  const recordTransitions = (ts: Transition[]) => {
+    for (const t of ts) {
+      const a = alarmEngine.alarms.get(t.alarmId)!;
+      store.addAlarmTransition(a, { alarmId: t.alarmId, from: t.from, to: t.to, atMs: t.atMs, by: t.by, reason: t.reason });
+      alarms.put({ ...a });
+      log.info({ alarm: t.alarmId, from: t.from, to: t.to, by: t.by }, 'alarm transition');
+    }
+  };
 
   let broker: EmbeddedBroker | null = null;
   let mqttUrl = config.MQTT_URL;
@@ -73,6 +102,7 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     switch (m.channel) {
       case 'tls/meta':
         tls.put(entityFromMeta(m.data, tls.entities.get(m.deviceId)));
+        if (!lastSeenMs.has(m.deviceId)) lastSeenMs.set(m.deviceId, nowMs);
         break;
       case 'tls/detectors': {
         const prev = tls.entities.get(m.deviceId);
@@ -87,6 +117,7 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
         const f = fuseDetectorReport(prev, m.data, win);
         if (!f) break; // out of order: older than what we hold
         tls.patch(f.patch);
+        lastSeenMs.set(m.deviceId, nowMs);
         const entity = `tls:${m.deviceId}`;
         for (const [metric, value] of f.samples) store.addSample(store.seriesId(entity, metric), m.data.tsMs, value);
         break;
@@ -112,6 +143,20 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
       log.error({ err }, 'store flush failed');
     }
   }, STORE_FLUSH_MS);
+  const checkNow = (now = Date.now()) => {
+    for (const [id, e] of tls.entities) {
+      const link = linkState(lastSeenMs.get(id) ?? null, TLS_EXPECTED_INTERVAL_MS, now);
+      if (link !== e.link) tls.patch({ id, link });
+      recordTransitions(
+        alarmEngine.evaluate(
+          { entity: `tls:${id}`, condition: 'lost', active: link === 'lost', priority: 'medium', area: 'traffic', message: `${e.name}: keine Daten (Verbindung verloren)`, offDelayMs: 10_000 },
+          now,
+        ),
+      );
+    }
+    recordTransitions(alarmEngine.tick(now));
+  };
+  const checker = setInterval(() => checkNow(), 1000);
   const retention = setInterval(
     () => store.prune(Date.now() - config.RETENTION_RAW_DAYS * 86_400_000),
     3600_000,
@@ -142,6 +187,18 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     mqttUrl,
     store,
     tls,
+    alarms,
+    alarmEngine,
+    checkNow,
+    alarmAction(a, id, user, nowMs = Date.now()) {
+      const t =
+        a.kind === 'ack'
+          ? alarmEngine.ack(id, user, nowMs)
+          : a.kind === 'shelve'
+            ? alarmEngine.shelve(id, user, a.durationMs, a.reason, nowMs)
+            : alarmEngine.unshelve(id, user, nowMs);
+      recordTransitions([t]);
+    },
     metrics,
     handle,
     attach(http) {
@@ -152,6 +209,7 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
       clearInterval(tick);
       clearInterval(flusher);
       clearInterval(retention);
+      clearInterval(checker);
       await sim?.stop();
       await mqttConn.close();
       if (io) await io.close();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TlsEntity } from '../../protocol/index.ts';
 import { entityFromMeta, FlowWindow, fuseDetectorReport } from './tls.ts';
 
-const base: TlsEntity = { id: 'K001', name: 'A / B', lon: 6.77, lat: 51.43, district: 'Mitte', flowVehH: null, occupancyPct: null, tsMs: null };
+const base: TlsEntity = { id: 'K001', name: 'A / B', lon: 6.77, lat: 51.43, district: 'Mitte', flowVehH: null, occupancyPct: null, tsMs: null, link: 'live' };
 
 describe('fuseDetectorReport', () => {
   it('scales the interval count to vehicles per hour and averages occupancy', () => {
@@ -34,6 +34,13 @@ describe('fuseDetectorReport', () => {
     const cur = { ...base, tsMs: 1000, flowVehH: 720, occupancyPct: 3 };
     const f = fuseDetectorReport(cur, { tsMs: 2000, intervalSec: 5, detectors: [{ id: 'a', count: 1, occupancyPct: 3 }] }, new FlowWindow());
     expect(f?.patch).toEqual({ id: 'K001', tsMs: 2000 });
+  });
+});
+
+describe('link state', () => {
+  it('a report from a stale or lost device makes it live again', () => {
+    const f = fuseDetectorReport({ ...base, link: 'lost' }, { tsMs: 1, intervalSec: 5, detectors: [{ id: 'a', count: 0, occupancyPct: 0 }] }, new FlowWindow());
+    expect(f?.patch.link).toBe('live');
   });
 });
 

@@ -13,6 +13,7 @@ export function entityFromMeta(meta: TlsMeta, prev: TlsEntity | undefined): TlsE
     flowVehH: prev?.flowVehH ?? null,
     occupancyPct: prev?.occupancyPct ?? null,
     tsMs: prev?.tsMs ?? null,
+    link: prev?.link ?? 'stale',
   };
 }
 
@@ -73,6 +74,7 @@ export function fuseDetectorReport(prev: TlsEntity, report: DetectorReport, wind
   const flowVehH = window.flowVehH();
   const occupancyPct = Math.round((occ / report.detectors.length) * 10) / 10;
   const patch: Patch<TlsEntity> = { id: prev.id, tsMs: report.tsMs };
+  if (prev.link !== 'live') patch.link = 'live';
   if (flowVehH !== prev.flowVehH) patch.flowVehH = flowVehH;
   if (occupancyPct !== prev.occupancyPct) patch.occupancyPct = occupancyPct;
   return {

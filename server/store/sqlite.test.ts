@@ -59,3 +59,15 @@ describe('SqliteStore', () => {
     expect(store.latest('tls:K002', 'occupancyPct')).toEqual({ tsMs: 5, value: 12.5 });
   });
 });
+
+describe('alarms in the store', () => {
+  it('keep their state and full transition history across a reopen', () => {
+    const a = { id: 'tls:K1|lost', entity: 'tls:K1', condition: 'lost', priority: 'high' as const, area: 'traffic', state: 'UNACK' as const, message: 'K1 lost', activeSinceMs: 1, lastChangeMs: 1, ackedBy: null, shelvedUntilMs: null, shelveReason: null, causeId: null };
+    store.addAlarmTransition(a, { alarmId: a.id, from: 'NORM', to: 'UNACK', atMs: 1, by: 'system', reason: 'K1 lost' });
+    store.addAlarmTransition({ ...a, state: 'ACKED', lastChangeMs: 2, ackedBy: 'anna' }, { alarmId: a.id, from: 'UNACK', to: 'ACKED', atMs: 2, by: 'anna', reason: 'acknowledged' });
+    store.close();
+    store = new SqliteStore(dir);
+    expect(store.loadAlarms()).toEqual([{ ...a, state: 'ACKED', lastChangeMs: 2, ackedBy: 'anna' }]);
+    expect(store.alarmEvents(a.id).map((e) => `${e.from}>${e.to} by ${e.by}`)).toEqual(['UNACK>ACKED by anna', 'NORM>UNACK by system']);
+  });
+});

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { HistoryResponse } from '../../protocol/index.ts';
+import type { AlarmEntity, HistoryResponse } from '../../protocol/index.ts';
 
 export interface QuarantineRow {
   id: number;
@@ -38,7 +38,33 @@ CREATE TABLE IF NOT EXISTS quarantine (
   payload BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS quarantine_received ON quarantine (received_ms);
+CREATE TABLE IF NOT EXISTS alarms (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  last_change_ms INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alarm_events (
+  id INTEGER PRIMARY KEY,
+  alarm_id TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  by TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alarm_events_alarm ON alarm_events (alarm_id, at_ms);
+CREATE INDEX IF NOT EXISTS alarm_events_at ON alarm_events (at_ms);
 `;
+
+export interface AlarmEventRow {
+  alarmId: string;
+  from: string;
+  to: string;
+  atMs: number;
+  by: string;
+  reason: string;
+}
 
 /** Quarantine keeps the newest rows only; a flood of garbage cannot fill the disk. */
 export const QUARANTINE_LIMIT = 10_000;
@@ -54,6 +80,10 @@ export class SqliteStore {
   #sTs: number[] = [];
   #sVal: number[] = [];
   #quarantine: Omit<QuarantineRow, 'id'>[] = [];
+  #alarms = new Map<string, AlarmEntity>();
+  #alarmEvents: AlarmEventRow[] = [];
+  readonly #upsertAlarm: Database.Statement;
+  readonly #insertAlarmEvent: Database.Statement;
   readonly #insertSample: Database.Statement;
   readonly #insertSeries: Database.Statement;
   readonly #selectSeries: Database.Statement;
@@ -73,6 +103,12 @@ export class SqliteStore {
     this.#selectSeries = this.#db.prepare('SELECT id FROM series WHERE entity = ? AND metric = ?');
     this.#insertQuarantine = this.#db.prepare(
       'INSERT INTO quarantine (received_ms, topic, reason, detail, payload) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.#upsertAlarm = this.#db.prepare(
+      'INSERT INTO alarms (id, state, last_change_ms, json) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, last_change_ms = excluded.last_change_ms, json = excluded.json',
+    );
+    this.#insertAlarmEvent = this.#db.prepare(
+      'INSERT INTO alarm_events (alarm_id, from_state, to_state, at_ms, by, reason) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.#trimQuarantine = this.#db.prepare(
       'DELETE FROM quarantine WHERE id <= (SELECT max(id) FROM quarantine) - ?',
@@ -102,15 +138,35 @@ export class SqliteStore {
     this.#quarantine.push({ receivedMs, topic: topic.slice(0, 512), reason, detail, payload: Buffer.from(cut) });
   }
 
+  /** Queues an alarm's current state and the transition that led to it (who, when, why). */
+  addAlarmTransition(alarm: AlarmEntity, event: AlarmEventRow): void {
+    this.#alarms.set(alarm.id, { ...alarm });
+    this.#alarmEvents.push(event);
+  }
+
+  loadAlarms(): AlarmEntity[] {
+    return (this.#db.prepare('SELECT json FROM alarms').all() as { json: string }[]).map((r) => JSON.parse(r.json) as AlarmEntity);
+  }
+
+  alarmEvents(alarmId: string, limit = 100): AlarmEventRow[] {
+    return this.#db
+      .prepare('SELECT alarm_id AS alarmId, from_state AS "from", to_state AS "to", at_ms AS atMs, by, reason FROM alarm_events WHERE alarm_id = ? ORDER BY id DESC LIMIT ?')
+      .all(alarmId, limit) as AlarmEventRow[];
+  }
+
   get pendingRows(): number {
-    return this.#sTs.length + this.#quarantine.length;
+    return this.#sTs.length + this.#quarantine.length + this.#alarmEvents.length;
   }
 
   /** Writes everything queued in one transaction; returns the number of rows written. */
   flush(): number {
     const n = this.#sTs.length;
     const q = this.#quarantine;
-    if (n === 0 && q.length === 0) return 0;
+    const alarms = this.#alarms;
+    const events = this.#alarmEvents;
+    if (n === 0 && q.length === 0 && events.length === 0 && alarms.size === 0) return 0;
+    this.#alarms = new Map();
+    this.#alarmEvents = [];
     const series = this.#sSeries;
     const ts = this.#sTs;
     const val = this.#sVal;
@@ -122,8 +178,10 @@ export class SqliteStore {
       for (let i = 0; i < n; i++) this.#insertSample.run(series[i], ts[i], val[i]);
       for (const r of q) this.#insertQuarantine.run(r.receivedMs, r.topic, r.reason, r.detail, r.payload);
       if (q.length > 0) this.#trimQuarantine.run(QUARANTINE_LIMIT);
+      for (const a of alarms.values()) this.#upsertAlarm.run(a.id, a.state, a.lastChangeMs, JSON.stringify(a));
+      for (const e of events) this.#insertAlarmEvent.run(e.alarmId, e.from, e.to, e.atMs, e.by, e.reason);
     })();
-    return n + q.length;
+    return n + q.length + events.length;
   }
 
   /**

@@ -21,8 +21,8 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hub-it-'));
+export async function startTestHub(env: Record<string, string> = {}, opts: { keepData?: boolean } = {}): Promise<TestHub> {
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'hub-it-'));
   const config = loadConfig({ MQTT_PORT: '0', SIM: 'off', DATA_DIR: dataDir, TICK_HZ: '20', LOG_LEVEL: 'warn', ...env });
   const hub = await createHub(config, createLogger(config.LOG_LEVEL));
   const http = createServer((req, res) => hub.handle(req, res, () => res.writeHead(404).end()));
@@ -39,7 +39,7 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
       await hub.close();
       http.closeAllConnections();
       await new Promise<void>((r) => http.close(() => r()));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

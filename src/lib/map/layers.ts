@@ -5,10 +5,11 @@
  */
 import { ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import type { TlsEntity } from '../../../protocol/index.ts';
-import { flowColor } from './palette.ts';
+import { LOST_OUTLINE, NO_DATA, flowColor } from './palette.ts';
 
 const getPosition = (d: TlsEntity): [number, number] => [d.lon, d.lat];
-const getFill = (d: TlsEntity) => flowColor(d.flowVehH);
+// A value from a silent device is not current: it is drawn as "no data", never in a flow colour.
+const getFill = (d: TlsEntity) => (d.link === 'live' ? flowColor(d.flowVehH) : NO_DATA);
 const getLabel = (d: TlsEntity) => d.name;
 
 export const LABEL_FONT = 'Inter, system-ui, sans-serif';
@@ -25,7 +26,7 @@ export function tlsLayers(data: TlsEntity[], version: number, selectedId: string
       pickable: true,
       getPosition,
       getFillColor: getFill,
-      getLineColor: (d) => (d.id === selectedId ? [255, 255, 255, 255] : [14, 20, 32, 255]),
+      getLineColor: (d) => (d.id === selectedId ? [255, 255, 255, 255] : d.link === 'lost' ? LOST_OUTLINE : [14, 20, 32, 255]),
       getRadius: (d) => (d.id === selectedId ? 14 : 10),
       radiusUnits: 'pixels',
       radiusMinPixels: 4,
@@ -35,7 +36,7 @@ export function tlsLayers(data: TlsEntity[], version: number, selectedId: string
       opacity: stale ? 0.35 : 1,
       updateTriggers: {
         getFillColor: version,
-        getLineColor: selectedId,
+        getLineColor: [selectedId, version],
         getRadius: selectedId,
         getLineWidth: selectedId,
       },

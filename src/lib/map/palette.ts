@@ -21,3 +21,14 @@ export function flowColor(flowVehH: number | null): Rgba {
 }
 
 export const rgbaCss = ([r, g, b, a]: Rgba) => `rgba(${r}, ${g}, ${b}, ${a / 255})`;
+
+/** Outline of a device whose link is lost (an alarm is active for it). */
+export const LOST_OUTLINE: Rgba = [255, 107, 107, 255];
+
+/** Alarm priorities: distinguishable by hue and lightness, and always shown with their name too. */
+export const PRIORITY_COLOR = {
+  high: '#ff6b6b',
+  medium: '#f2b13a',
+  low: '#6cb6ff',
+  diagnostic: '#9aa6b8',
+} as const;

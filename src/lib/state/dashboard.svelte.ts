@@ -17,6 +17,7 @@ export interface ClientConfig {
 export class Dashboard {
   readonly rt = new RealtimeClient();
   readonly tls = new FamilyStore('tls');
+  readonly alarms = new FamilyStore('alarms');
   readonly clock = new Clock();
   selectedId = $state<string | null>(null);
 
@@ -27,18 +28,27 @@ export class Dashboard {
   readonly hubNowMs = $derived(this.clock.nowMs + this.rt.clockOffsetMs);
   readonly ageSec = $derived(this.tls.ageSec(this.hubNowMs));
   readonly stale = $derived(this.rt.status !== 'live' || this.tls.isStale(this.hubNowMs));
+  /** Client-side view of the ISA-18.2 flood rule for the traffic area (the hub counts the same). */
+  readonly trafficFlood = $derived(
+    this.alarms.list.filter((a) => a.area === 'traffic' && a.activeSinceMs !== null && this.hubNowMs - a.activeSinceMs < 600_000).length > 10,
+  );
   /** Sum of all installations' flow: one number that says "the city is moving". */
   readonly cityFlowVehH = $derived(this.tls.list.reduce((s, e) => s + (e.flowVehH ?? 0), 0));
   readonly busiest = $derived([...this.tls.list].sort((a, b) => (b.flowVehH ?? -1) - (a.flowVehH ?? -1)).slice(0, 12));
 
   start(): () => void {
     const stopClock = this.clock.start();
-    const unsub = this.rt.subscribe('tls', {
+    const unsubTls = this.rt.subscribe('tls', {
       snapshot: (s) => this.tls.applySnapshot(s),
       delta: (d) => this.tls.applyDelta(d),
     });
+    const unsubAlarms = this.rt.subscribe('alarms', {
+      snapshot: (s) => this.alarms.applySnapshot(s),
+      delta: (d) => this.alarms.applyDelta(d),
+    });
     return () => {
-      unsub();
+      unsubTls();
+      unsubAlarms();
       stopClock();
       this.rt.close();
     };

@@ -13,7 +13,8 @@ export class FamilyStore<F extends Family> {
   version = $state(0);
   /** Newest device timestamp seen in this family (hub clock), for the data-age display. */
   newestTsMs = $state<number | null>(null);
-  readonly expectedIntervalSec: number;
+  /** Null for event-driven families: their freshness is the connection's, not the data's. */
+  readonly expectedIntervalSec: number | null;
 
   constructor(family: F) {
     this.family = family;
@@ -55,6 +56,7 @@ export class FamilyStore<F extends Family> {
 
   /** Stale when no measurement arrived for twice the expected interval. */
   isStale(hubNowMs: number): boolean {
+    if (this.expectedIntervalSec === null) return false;
     const age = this.ageSec(hubNowMs);
     return age === null || age > 2 * this.expectedIntervalSec;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TlsEntity } from '../../../protocol/index.ts';
 import { FamilyStore } from './family-store.svelte.ts';
 
-const e = (id: string, flowVehH: number | null, tsMs: number | null = null): TlsEntity => ({ id, name: id, lon: 0, lat: 0, district: null, flowVehH, occupancyPct: null, tsMs });
+const e = (id: string, flowVehH: number | null, tsMs: number | null = null): TlsEntity => ({ id, name: id, lon: 0, lat: 0, district: null, flowVehH, occupancyPct: null, tsMs, link: 'live' });
 
 describe('FamilyStore', () => {
   it('replaces a changed entity with a new object so keyed views re-render it', () => {
@@ -23,8 +23,8 @@ describe('FamilyStore', () => {
   it('is stale when no measurement came for twice the expected interval', () => {
     const s = new FamilyStore('tls');
     s.applySnapshot({ family: 'tls', seq: 1, tsMs: 0, entities: [e('a', 1, 10_000)] });
-    expect(s.isStale(10_000 + 2 * s.expectedIntervalSec * 1000)).toBe(false);
-    expect(s.isStale(10_000 + 2 * s.expectedIntervalSec * 1000 + 1)).toBe(true);
+    expect(s.isStale(10_000 + 2 * s.expectedIntervalSec! * 1000)).toBe(false);
+    expect(s.isStale(10_000 + 2 * s.expectedIntervalSec! * 1000 + 1)).toBe(true);
     s.applyDelta({ family: 'tls', seq: 2, tsMs: 0, upserts: [], removes: ['a'] });
     expect(s.list).toEqual([]);
     expect(s.isStale(0)).toBe(true); // nothing at all is not "fresh"
