@@ -6,6 +6,7 @@
  * occupancy = percent of the interval a detector zone was occupied) and OCIT-O.
  */
 import { z } from 'zod';
+import { TlsMetaSignal } from './signal.ts';
 import { DEVICE_ID_RE } from './topics.ts';
 
 const deviceId = z.string().regex(DEVICE_ID_RE, 'device id must match [A-Za-z0-9_-]{1,64}');
@@ -33,6 +34,8 @@ export const TlsMeta = z.object({
     .max(16),
   detectorIds: z.array(deviceId).max(64),
   generated: z.boolean().optional(),
+  /** Signal groups, conflicts, intergreens and the default plan (OCIT-O / RiLSA notions). */
+  signal: TlsMetaSignal.optional(),
   tsMs,
 });
 export type TlsMeta = z.infer<typeof TlsMeta>;

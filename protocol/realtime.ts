@@ -7,15 +7,26 @@
  * with a fresh snapshot. A client therefore never mixes old and new state silently.
  */
 import { z } from 'zod';
+import type { CabinetEntity, ConstructionEntity, DroneEntity, EnvStationEntity, LampFaultEntity, ParkingEntity, TransitVehicleEntity } from './entities.ts';
 
-export const FAMILIES = ['tls', 'alarms'] as const;
+export const FAMILIES = ['tls', 'alarms', 'transit', 'parking', 'lighting', 'lampFaults', 'environment', 'construction', 'drone'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /**
  * How often each family's data is expected to change; older data is shown as stale. Null for
  * event-driven families (alarms): their liveness is the connection's.
  */
-export const FAMILY_EXPECTED_INTERVAL_SEC: Record<Family, number | null> = { tls: 5, alarms: null };
+export const FAMILY_EXPECTED_INTERVAL_SEC: Record<Family, number | null> = {
+  tls: 5,
+  alarms: null,
+  transit: 5,
+  parking: 60,
+  lighting: 900,
+  lampFaults: null,
+  environment: 600,
+  construction: null,
+  drone: 5,
+};
 
 /** Link state of a device as the hub judges it from the age of its last message. */
 export type DeviceLink = 'live' | 'stale' | 'lost';
@@ -35,11 +46,27 @@ export interface TlsEntity {
   tsMs: number | null;
   /** live, stale (missed a few reports) or lost (silent for long: an alarm is raised). */
   link: DeviceLink;
+  /** Controller state (OCIT-O): mode, running plan, its cycle length and the current cycle second. */
+  mode: string | null;
+  planId: string | null;
+  cycleSec: number | null;
+  cycleSecond: number | null;
+  /** Ids of the signal groups showing green now. */
+  greens: string[];
+  /** Device time of the last controller state. */
+  stateTsMs: number | null;
 }
 
 export interface EntityOf {
   tls: TlsEntity;
   alarms: AlarmEntity;
+  transit: TransitVehicleEntity;
+  parking: ParkingEntity;
+  lighting: CabinetEntity;
+  lampFaults: LampFaultEntity;
+  environment: EnvStationEntity;
+  construction: ConstructionEntity;
+  drone: DroneEntity;
 }
 
 export interface Snapshot<F extends Family = Family> {

@@ -10,7 +10,7 @@
  */
 export const TOPIC_ROOT = 'city/v1';
 
-export const DEVICE_KINDS = ['tls'] as const;
+export const DEVICE_KINDS = ['tls', 'transit', 'parking', 'cabinet', 'lamp', 'env', 'weather', 'gauge', 'shorepower', 'construction', 'drone'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 export const DEVICE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { FAMILIES, type AlarmEntity, type Family, type TlsEntity } from '../protocol/index.ts';
 import { AlarmEngine, type Transition } from './alarms/engine.ts';
-import { linkState } from './fusion/liveness.ts';
 import type { Config } from './config.ts';
-import { entityFromMeta, FlowWindow, fuseDetectorReport } from './fusion/tls.ts';
+import { createOtherHandlers } from './kinds/index.ts';
+import { createTlsHandler, type TlsHandler } from './kinds/tls.ts';
+import type { IngestContext, KindHandler } from './kinds/types.ts';
 import { createApi } from './http/api.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './ingest/broker.ts';
 import { decodeMessage } from './ingest/decode.ts';
@@ -22,14 +23,13 @@ import { SqliteStore } from './store/sqlite.ts';
 
 export const VERSION = '0.1.0';
 const STORE_FLUSH_MS = 1000;
-/** Detector reports are expected every 5 s (docs/mqtt-contract.md); silence is judged against it. */
-const TLS_EXPECTED_INTERVAL_MS = 5000;
 
 export interface Hub {
   readonly hubId: string;
   readonly mqttUrl: string;
   readonly store: SqliteStore;
   readonly tls: FamilyState<'tls', TlsEntity>;
+  readonly tlsHandler: TlsHandler;
   readonly alarms: FamilyState<'alarms', AlarmEntity>;
   readonly alarmEngine: AlarmEngine;
   /** Runs the once-a-second checks now (liveness, alarm delays, shelf expiry); tests call it. */
@@ -55,13 +55,7 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
   const metrics = createMetrics();
   const store = new SqliteStore(config.DATA_DIR);
 
-  const tls = new FamilyState<'tls', TlsEntity>('tls');
-  const flowWindows = new Map<string, FlowWindow>();
-  /** Hub receive time of each installation's last accepted message: silence is judged on our clock. */
-  const lastSeenMs = new Map<string, number>();
   const alarms = new FamilyState<'alarms', AlarmEntity>('alarms');
-  const families = { tls, alarms } as Record<Family, FamilyState<Family, { id: string }>>;
-
   // Alarms survive a restart: their state is in the store.
   const alarmEngine = new AlarmEngine();
   alarmEngine.restore(store.loadAlarms());
@@ -74,6 +68,19 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
       log.info({ alarm: t.alarmId, from: t.from, to: t.to, by: t.by }, 'alarm transition');
     }
   };
+  const ctx: IngestContext = { store, condition: (input, nowMs) => recordTransitions(alarmEngine.evaluate(input, nowMs)) };
+
+  const tlsHandler = createTlsHandler(ctx, metrics, rootLog.child({ mod: 'tls' }));
+  const handlers: KindHandler[] = [tlsHandler, ...createOtherHandlers(ctx)];
+  const byKind = new Map<string, KindHandler>();
+  for (const h of handlers) for (const k of h.kinds) byKind.set(k, h);
+  const families = { alarms } as unknown as Record<Family, FamilyState<Family, { id: string }>>;
+  for (const h of handlers) for (const f of h.families) families[f.family] = f;
+  for (const f of FAMILIES) {
+    if (families[f]) continue;
+    log.warn({ family: f }, 'no device kind feeds this family yet; it stays empty');
+    families[f] = new FamilyState(f);
+  }
 
   let broker: EmbeddedBroker | null = null;
   let mqttUrl = config.MQTT_URL;
@@ -87,43 +94,27 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     mqttUrl = broker.url;
   }
 
-  // Counters resolved once: the hot path does no label lookups.
-  const accepted = { tls: metrics.messages.labels('tls', 'accepted') };
+  const reject = (kind: string, reason: string, detail: string, topic: string, payload: Uint8Array, nowMs: number) => {
+    metrics.messages.labels(kind, 'rejected').inc();
+    metrics.rejected.labels(reason).inc();
+    store.addQuarantine(nowMs, topic, reason, detail, payload);
+    ingestLog.debug({ topic, reason, detail }, 'message rejected');
+  };
+  // Counters resolved once per kind: the hot path does no label lookups.
+  const acceptedCounters = new Map<string, { inc(): void }>();
   const onMessage = (topic: string, payload: Buffer) => {
     const nowMs = Date.now();
     const m = decodeMessage(topic, payload, nowMs);
     if (!m.ok) {
-      metrics.messages.labels(m.kind, 'rejected').inc();
-      metrics.rejected.labels(m.reason).inc();
-      store.addQuarantine(nowMs, topic, m.reason, m.detail, payload);
-      ingestLog.debug({ topic, reason: m.reason, detail: m.detail }, 'message rejected');
+      if (m.reason !== 'own') reject(m.kind, m.reason, m.detail, topic, payload, nowMs);
       return;
     }
-    switch (m.channel) {
-      case 'tls/meta':
-        tls.put(entityFromMeta(m.data, tls.entities.get(m.deviceId)));
-        if (!lastSeenMs.has(m.deviceId)) lastSeenMs.set(m.deviceId, nowMs);
-        break;
-      case 'tls/detectors': {
-        const prev = tls.entities.get(m.deviceId);
-        if (!prev) {
-          metrics.messages.labels('tls', 'rejected').inc();
-          metrics.rejected.labels('unknown_device').inc();
-          store.addQuarantine(nowMs, topic, 'unknown_device', `no meta announced for tls ${m.deviceId}`, payload);
-          return;
-        }
-        let win = flowWindows.get(m.deviceId);
-        if (!win) flowWindows.set(m.deviceId, (win = new FlowWindow()));
-        const f = fuseDetectorReport(prev, m.data, win);
-        if (!f) break; // out of order: older than what we hold
-        tls.patch(f.patch);
-        lastSeenMs.set(m.deviceId, nowMs);
-        const entity = `tls:${m.deviceId}`;
-        for (const [metric, value] of f.samples) store.addSample(store.seriesId(entity, metric), m.data.tsMs, value);
-        break;
-      }
-    }
-    accepted.tls.inc();
+    const h = byKind.get(m.kind);
+    const refused = h ? h.handle(m, nowMs) : { reason: 'unknown_topic' as const, detail: `no handler for ${m.kind}` };
+    if (refused) return reject(m.kind, refused.reason, refused.detail, topic, payload, nowMs);
+    let c = acceptedCounters.get(m.kind);
+    if (!c) acceptedCounters.set(m.kind, (c = metrics.messages.labels(m.kind, 'accepted')));
+    c.inc();
   };
   const mqttConn: HubMqtt = connectHubMqtt(mqttUrl, rootLog.child({ mod: 'mqtt' }), onMessage);
 
@@ -144,16 +135,7 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     }
   }, STORE_FLUSH_MS);
   const checkNow = (now = Date.now()) => {
-    for (const [id, e] of tls.entities) {
-      const link = linkState(lastSeenMs.get(id) ?? null, TLS_EXPECTED_INTERVAL_MS, now);
-      if (link !== e.link) tls.patch({ id, link });
-      recordTransitions(
-        alarmEngine.evaluate(
-          { entity: `tls:${id}`, condition: 'lost', active: link === 'lost', priority: 'medium', area: 'traffic', message: `${e.name}: keine Daten (Verbindung verloren)`, offDelayMs: 10_000 },
-          now,
-        ),
-      );
-    }
+    for (const h of handlers) h.check?.(now);
     recordTransitions(alarmEngine.tick(now));
   };
   const checker = setInterval(() => checkNow(), 1000);
@@ -186,7 +168,8 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     hubId,
     mqttUrl,
     store,
-    tls,
+    tls: tlsHandler.family,
+    tlsHandler,
     alarms,
     alarmEngine,
     checkNow,

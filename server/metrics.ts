@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, Summary, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per hub instance, so tests can run several hubs in one process. */
 export function createMetrics() {
@@ -21,6 +21,19 @@ export function createMetrics() {
     socketClients: new Gauge({
       name: 'hub_socket_clients',
       help: 'Connected Socket.IO clients',
+      registers: [registry],
+    }),
+    /**
+     * Age of a measurement when the hub has fused it: hub time minus the device's tsMs. With
+     * synchronised clocks this is the device-to-state latency; a large value also reveals a device
+     * clock that is off.
+     */
+    messageAge: new Summary({
+      name: 'hub_message_age_seconds',
+      help: 'Hub time at fusion minus device timestamp of accepted measurements',
+      percentiles: [0.5, 0.9, 0.99],
+      maxAgeSeconds: 60,
+      ageBuckets: 5,
       registers: [registry],
     }),
     storeRows: new Counter({

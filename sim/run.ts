@@ -1,61 +1,96 @@
 /**
- * Runs the simulated devices against a broker. Device timestamps are wall-clock UTC (a real device
- * has a real clock); at SIM_SPEED > 1 the traffic model's own clock runs faster, and interval
- * lengths are reported in model seconds, so flows stay in vehicles per (model) hour.
+ * Runs the simulated city against a broker: the closed-loop traffic model with one signal
+ * controller per installation (sim/traffic-run.ts), transit vehicles and the parking guidance
+ * system, street lighting, environment, Rhine gauge, shore power, road works and the fire brigade's
+ * drone. Each group of devices has its own MQTT connection, as separate field networks would.
+ *
+ * Device timestamps are wall-clock UTC (a real device has a real clock); at SIM_SPEED > 1 the
+ * models' own clock runs faster, and interval lengths are reported in model seconds.
  */
 import mqtt from 'mqtt';
-import { topics } from '../protocol/index.ts';
 import type { Intersection } from './city/types.ts';
-import { TlsDetectorEmulator, tlsMeta } from './devices/tls.ts';
-import { Rng } from './rng.ts';
+import { runTrafficSim, type RunningTrafficSim } from './traffic-run.ts';
+import { createTransitAndParking, type Msg } from './transit-parking.ts';
 import { demandFactor } from './traffic/demand.ts';
-
-export const DETECTOR_INTERVAL_SEC = 5;
+import { createUtilitiesAndDrone } from './utilities-drone.ts';
 
 export interface RunningSim {
+  readonly traffic: RunningTrafficSim;
   stop(): Promise<void>;
 }
+
+/** Where the demo drone flies, in turn: incidents the fire brigade might be called to. */
+const DEMO_INCIDENTS: [name: string, lon: number, lat: number][] = [
+  ['Innenhafen', 6.7682, 51.4391],
+  ['Hafen Ruhrort', 6.7325, 51.4545],
+  ['Wedau', 6.7885, 51.4052],
+];
+/** A demo mission every this many model minutes, so the drone is seen in the air. */
+const DEMO_MISSION_EVERY_MIN = 45;
 
 export async function runSimulator(opts: {
   url: string;
   speed: number;
   seed: number;
+  /** Only these installations and no other devices (tests of the signal pipeline). */
   intersections?: Intersection[];
   /** Model time at start; defaults to now. */
   modelStartMs?: number;
-  intervalSec?: number;
 }): Promise<RunningSim> {
-  const rng = new Rng(opts.seed);
-  const all = opts.intersections ?? (await import('./city/duisburg.ts')).INTERSECTIONS;
-  const sites = all.map((x, i) => new TlsDetectorEmulator(x, rng.fork(i)));
-  const intervalSec = opts.intervalSec ?? DETECTOR_INTERVAL_SEC;
-  const client = await mqtt.connectAsync(opts.url, {
-    clientId: `sim-${process.pid}-${opts.seed}`,
-    reconnectPeriod: 1000,
-  });
-  const publishMeta = () => {
-    const now = Date.now();
-    for (const s of sites) {
-      // Retained, QoS 1: a hub that starts later learns every device at once ([MQTT-3.3.1-5]).
-      client.publish(topics.tlsMeta(s.x.id), JSON.stringify(tlsMeta(s.x, now)), { qos: 1, retain: true });
-    }
-  };
-  publishMeta();
   const wallStart = Date.now();
   const modelStart = opts.modelStartMs ?? wallStart;
+  const toWall = (modelMs: number) => Math.round(wallStart + (modelMs - modelStart) / opts.speed);
+
+  let trafficOpts: Parameters<typeof runTrafficSim>[0] = { url: opts.url, speed: opts.speed, seed: opts.seed, modelStartMs: modelStart };
+  if (opts.intersections) {
+    const { LINKS } = await import('./city/duisburg.ts');
+    const ids = new Set(opts.intersections.map((x) => x.id));
+    trafficOpts = { ...trafficOpts, intersections: opts.intersections, links: LINKS.filter((l) => ids.has(l.from) && ids.has(l.to)) };
+  }
+  const traffic = await runTrafficSim(trafficOpts);
+  if (opts.intersections) return { traffic, stop: () => traffic.stop() };
+
+  const tp = createTransitAndParking({ seed: opts.seed });
+  const ud = createUtilitiesAndDrone({ seed: opts.seed, startMs: modelStart, stamp: toWall });
+  const client = await mqtt.connectAsync(opts.url, { clientId: `sim-city-${process.pid}-${opts.seed}`, reconnectPeriod: 1000 });
+  // The transit and parking models stamp model time; devices stamp wall time (see above).
+  const restamp = opts.speed === 1 ? null : (m: Msg): string => {
+    const p = JSON.parse(m.payload) as { tsMs?: number; timestamp?: number };
+    if (typeof p.tsMs === 'number') p.tsMs = toWall(p.tsMs);
+    if (typeof p.timestamp === 'number') p.timestamp = Math.floor(toWall(p.timestamp * 1000) / 1000);
+    return JSON.stringify(p);
+  };
+  const publish = (msgs: Msg[], fromTransit: boolean) => {
+    if (!client.connected) return; // a field device buffers nothing either
+    for (const m of msgs) client.publish(m.topic, fromTransit && restamp ? restamp(m) : m.payload, { qos: m.qos, retain: m.retain });
+  };
+  publish(tp.meta(modelStart), true);
+  publish(ud.meta(), false);
+
+  let modelSec = 0;
+  let nextMissionSec = 60;
+  let mission = 0;
+  // 5 ticks per wall second; each catches up the model seconds due (at most 60 per tick).
   const timer = setInterval(() => {
-    if (!client.connected) return; // a real controller buffers nothing either; counts restart
-    const now = Date.now();
-    const modelNow = modelStart + (now - wallStart) * opts.speed;
-    const f = demandFactor(modelNow);
-    for (const s of sites) {
-      client.publish(topics.tlsDetectors(s.x.id), JSON.stringify(s.report(now, intervalSec, f)), { qos: 0 });
+    const due = Math.floor(((Date.now() - wallStart) * opts.speed) / 1000);
+    for (let n = 0; modelSec < due && n < 60; n++) {
+      modelSec++;
+      const modelNow = modelStart + modelSec * 1000;
+      publish(tp.step(modelNow, 1, traffic.sim.model), true);
+      publish(ud.step(modelNow, 1, { trafficIntensity: demandFactor(modelNow) }), false);
+      if (modelSec >= nextMissionSec) {
+        const [name, lon, lat] = DEMO_INCIDENTS[mission % DEMO_INCIDENTS.length]!;
+        ud.drone.startMission(`DEMO-${++mission}-${name}`, lon, lat);
+        nextMissionSec += DEMO_MISSION_EVERY_MIN * 60;
+      }
     }
-  }, (intervalSec * 1000) / opts.speed);
+  }, 200);
+
   return {
+    traffic,
     async stop() {
       clearInterval(timer);
-      await client.endAsync();
+      await Promise.all([traffic.stop(), client.endAsync()]);
     },
   };
 }

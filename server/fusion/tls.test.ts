@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TlsEntity } from '../../protocol/index.ts';
 import { entityFromMeta, FlowWindow, fuseDetectorReport } from './tls.ts';
 
-const base: TlsEntity = { id: 'K001', name: 'A / B', lon: 6.77, lat: 51.43, district: 'Mitte', flowVehH: null, occupancyPct: null, tsMs: null, link: 'live' };
+const base: TlsEntity = { id: 'K001', name: 'A / B', lon: 6.77, lat: 51.43, district: 'Mitte', flowVehH: null, occupancyPct: null, tsMs: null, link: 'live', mode: null, planId: null, cycleSec: null, cycleSecond: null, greens: [], stateTsMs: null };
 
 describe('fuseDetectorReport', () => {
   it('scales the interval count to vehicles per hour and averages occupancy', () => {

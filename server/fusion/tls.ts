@@ -14,6 +14,12 @@ export function entityFromMeta(meta: TlsMeta, prev: TlsEntity | undefined): TlsE
     occupancyPct: prev?.occupancyPct ?? null,
     tsMs: prev?.tsMs ?? null,
     link: prev?.link ?? 'stale',
+    mode: prev?.mode ?? null,
+    planId: prev?.planId ?? null,
+    cycleSec: prev?.cycleSec ?? null,
+    cycleSecond: prev?.cycleSecond ?? null,
+    greens: prev?.greens ?? [],
+    stateTsMs: prev?.stateTsMs ?? null,
   };
 }
 

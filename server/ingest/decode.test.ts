@@ -16,7 +16,8 @@ describe('decodeMessage', () => {
     const m = decodeMessage(topics.tlsDetectors('K001'), enc(report()), NOW);
     expect(m.ok).toBe(true);
     if (m.ok) {
-      expect(m.channel).toBe('tls/detectors');
+      expect(m.kind).toBe('tls');
+      expect(m.channel).toBe('detectors');
       expect(m.deviceId).toBe('K001');
     }
   });
@@ -38,8 +39,16 @@ describe('decodeMessage', () => {
     expect(m.ok).toBe(false);
     if (!m.ok) {
       expect(m.reason).toBe(reason);
-      expect(m.detail.length).toBeGreaterThan(0);
+      expect('detail' in m && m.detail.length).toBeGreaterThan(0);
     }
+  });
+
+  it('ignores the hub\'s own commands that come back through its wildcard subscription', () => {
+    expect(decodeMessage('city/v1/tls/K001/cmd', enc({}), NOW)).toMatchObject({ ok: false, reason: 'own' });
+  });
+
+  it('rejects an unknown device kind', () => {
+    expect(decodeMessage('city/v1/toaster/T1/state', enc({ tsMs: NOW }), NOW)).toMatchObject({ ok: false, reason: 'unknown_topic', kind: 'unknown' });
   });
 
   it('rejects an oversized payload without parsing it', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TlsEntity } from '../../protocol/index.ts';
 import { FamilyState } from './family.ts';
 
-const e = (id: string, flow: number | null = null): TlsEntity => ({ id, name: id, lon: 0, lat: 0, district: null, flowVehH: flow, occupancyPct: null, tsMs: null, link: 'live' });
+const e = (id: string, flow: number | null = null): TlsEntity => ({ id, name: id, lon: 0, lat: 0, district: null, flowVehH: flow, occupancyPct: null, tsMs: null, link: 'live', mode: null, planId: null, cycleSec: null, cycleSecond: null, greens: [], stateTsMs: null });
 
 describe('FamilyState', () => {
   it('numbers deltas consecutively and coalesces patches within a tick (latest wins)', () => {

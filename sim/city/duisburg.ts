@@ -612,8 +612,8 @@ const AREAS: Area[] = [
   { district: 'Serm', centre: [6.735, 51.342], radiusM: 450, weight: 2, bank: 'E' },
 ];
 
-/** Land without street junctions: harbour basins, works, lakes and parks (centre, radius m). */
-const EXCLUDED: { centre: LngLat; radiusM: number }[] = [
+/** Land without streets: harbour basins, works, lakes and parks (centre, radius m). Approximate. */
+export const UNBUILT_AREAS: readonly { centre: LngLat; radiusM: number }[] = [
   { centre: [6.758, 51.4585], radiusM: 800 }, // Ruhrort harbour basins
   { centre: [6.785, 51.4605], radiusM: 450 }, // Kaiserhafen
   { centre: [6.785, 51.482], radiusM: 550 }, // Landschaftspark Nord
@@ -659,7 +659,7 @@ export function generateOuterRing(count: number, seed: number): Intersection[] {
     const rhine = polylineDistance(p, RHINE_CENTRELINE);
     if (rhine.distanceM < MIN_RHINE_DISTANCE_M) return false;
     if ((rhine.side > 0 ? 'W' : 'E') !== area.bank) return false;
-    if (EXCLUDED.some((z) => distanceM(p, z.centre) < z.radiusM)) return false;
+    if (UNBUILT_AREAS.some((z) => distanceM(p, z.centre) < z.radiusM)) return false;
     if (INTERSECTIONS.some((x) => distanceM(p, x.pos) < MIN_SPACING_TO_REAL_M)) return false;
     return !placed.some((q) => distanceM(p, q) < MIN_SPACING_GENERATED_M);
   };

@@ -1,6 +1,11 @@
 /**
- * A signal controller's detector outputs as a field device reports them: one message per
- * aggregation interval with NTCIP 1202 volume and occupancy per detector.
+ * A signal installation's identity (`TlsMeta`) and detector naming, shared by the emulators.
+ *
+ * The detector counts of the simulated city now come from the closed-loop traffic model
+ * (`sim/traffic/model.ts`) through the signal controllers (`sim/devices/controller.ts`,
+ * `SignalController.detectorReport`), run over MQTT by `sim/traffic-run.ts`.
+ * `TlsDetectorEmulator` below is the old open-loop Poisson emulator, kept only until `sim/run.ts`
+ * is switched over to `runTrafficSim`; do not build on it.
  */
 import type { DetectorReport, TlsMeta } from '../../protocol/index.ts';
 import type { Intersection } from '../city/types.ts';
@@ -41,6 +46,7 @@ export function occupancyFromFlow(flowVehH: number): number {
   return Math.min(100, (k * LEFF_M) / 10);
 }
 
+/** @deprecated Open-loop Poisson counts that ignore the signals; use `runTrafficSim` (sim/traffic-run.ts). */
 export class TlsDetectorEmulator {
   readonly x: Intersection;
   readonly #rng: Rng;

@@ -34,3 +34,29 @@ export function demandFactor(tsMs: number): number {
   const f = hour - Math.floor(hour);
   return prof[i]! * (1 - f) + prof[(i + 1) % 24]! * f;
 }
+
+/** A demand factor over model time (ms since the epoch), relative to the weekday design peak. */
+export type DemandFn = (tsMs: number) => number;
+
+/**
+ * `fn` evaluated once per model minute (the local-time formatting behind `demandFactor` costs
+ * microseconds; the traffic model asks every model second). Same input minute, same value.
+ */
+export function perMinute(fn: DemandFn = demandFactor): DemandFn {
+  let minute = Number.NaN;
+  let value = 0;
+  return (tsMs: number) => {
+    const m = Math.floor(tsMs / 60_000);
+    if (m !== minute) {
+      minute = m;
+      value = fn(m * 60_000);
+    }
+    return value;
+  };
+}
+
+/** A constant factor (tests, evaluation at a fixed load). */
+export const constantDemand =
+  (factor: number): DemandFn =>
+  () =>
+    factor;

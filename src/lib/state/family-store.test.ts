@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TlsEntity } from '../../../protocol/index.ts';
 import { FamilyStore } from './family-store.svelte.ts';
 
-const e = (id: string, flowVehH: number | null, tsMs: number | null = null): TlsEntity => ({ id, name: id, lon: 0, lat: 0, district: null, flowVehH, occupancyPct: null, tsMs, link: 'live' });
+const e = (id: string, flowVehH: number | null, tsMs: number | null = null): TlsEntity => ({ id, name: id, lon: 0, lat: 0, district: null, flowVehH, occupancyPct: null, tsMs, link: 'live', mode: null, planId: null, cycleSec: null, cycleSecond: null, greens: [], stateTsMs: null });
 
 describe('FamilyStore', () => {
   it('replaces a changed entity with a new object so keyed views re-render it', () => {

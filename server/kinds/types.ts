@@ -1,0 +1,27 @@
+import type { ConditionInput } from '../alarms/engine.ts';
+import type { Decoded, RejectReason } from '../ingest/decode.ts';
+import type { FamilyState } from '../realtime/family.ts';
+import type { SqliteStore } from '../store/sqlite.ts';
+import type { Family } from '../../protocol/index.ts';
+
+/** What a device-kind handler may use of the hub. */
+export interface IngestContext {
+  store: SqliteStore;
+  /** Reports the truth of an alarm condition; the hub runs the alarm state machine and records it. */
+  condition(input: ConditionInput, nowMs: number): void;
+}
+
+export type Refusal = { reason: RejectReason; detail: string };
+
+/**
+ * One device kind (or a few related ones): its fusion state, its realtime families, and what it does
+ * with each accepted message. One concern per file under server/kinds/.
+ */
+export interface KindHandler {
+  readonly kinds: readonly string[];
+  readonly families: readonly FamilyState<Family, { id: string }>[];
+  /** Null when the message was taken, else why it is refused (it is then quarantined). */
+  handle(m: Decoded, nowMs: number): Refusal | null;
+  /** Once a second: silence detection, derived alarms. */
+  check?(nowMs: number): void;
+}
