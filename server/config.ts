@@ -25,6 +25,8 @@ export const ConfigSchema = z.object({
   SIM: onOff.default(true),
   SIM_SPEED: z.coerce.number().positive().max(1000).default(1),
   SIM_SEED: z.coerce.number().int().default(1),
+  /** A scenario file for the built-in simulator (sim/scenarios/*.json); its start time and seed win. */
+  SIM_SCENARIO: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BASEMAP_STYLE_URL: z.url().optional(),
   /** Delta broadcast rate per family. */

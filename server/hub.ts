@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
-import { FAMILIES, type AlarmEntity, type Family, type TlsEntity } from '../protocol/index.ts';
+import { FAMILIES, parseTopic, type AlarmEntity, type Family, type TlsEntity } from '../protocol/index.ts';
 import { AlarmEngine, type Transition } from './alarms/engine.ts';
 import type { Config } from './config.ts';
 import { createOtherHandlers } from './kinds/index.ts';
@@ -32,6 +32,8 @@ export interface Hub {
   readonly tlsHandler: TlsHandler;
   readonly alarms: FamilyState<'alarms', AlarmEntity>;
   readonly alarmEngine: AlarmEngine;
+  /** Every realtime family by name (device kinds' and alarms). */
+  readonly families: Readonly<Record<Family, FamilyState<Family, { id: string }>>>;
   /** Runs the once-a-second checks now (liveness, alarm delays, shelf expiry); tests call it. */
   checkNow(nowMs?: number): void;
   /**
@@ -104,6 +106,17 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
   const acceptedCounters = new Map<string, { inc(): void }>();
   const onMessage = (topic: string, payload: Buffer) => {
     const nowMs = Date.now();
+    if (payload.byteLength === 0) {
+      // An empty retained meta clears the retained message: the device is gone ([MQTT-3.3.1-10]).
+      const t = parseTopic(topic);
+      const h = t && t.channel === 'meta' ? byKind.get(t.kind) : undefined;
+      if (t && h?.forget) {
+        const refused = h.forget(t.kind, t.deviceId, nowMs);
+        if (refused) return reject(t.kind, refused.reason, refused.detail, topic, payload, nowMs);
+        metrics.messages.labels(t.kind, 'accepted').inc();
+        return;
+      }
+    }
     const m = decodeMessage(topic, payload, nowMs);
     if (!m.ok) {
       if (m.reason !== 'own') reject(m.kind, m.reason, m.detail, topic, payload, nowMs);
@@ -145,7 +158,7 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
   );
 
   let sim: SimProcess | null = null;
-  if (config.SIM) sim = startSimulator({ mqttUrl, speed: config.SIM_SPEED, seed: config.SIM_SEED, log: rootLog.child({ mod: 'sim' }) });
+  if (config.SIM) sim = startSimulator({ mqttUrl, speed: config.SIM_SPEED, seed: config.SIM_SEED, scenario: config.SIM_SCENARIO, log: rootLog.child({ mod: 'sim' }) });
 
   const handle = createApi({
     startedMs,
@@ -160,6 +173,7 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
       tickHz: config.TICK_HZ,
     }),
     history: (q) => store.history(q.entity, q.metric, q.fromMs, q.toMs, q.maxPoints),
+    routes: Object.assign({}, ...handlers.map((h) => h.routes ?? {})),
   });
 
   log.info({ hubId, mqttUrl, dataDir: config.DATA_DIR, sim: config.SIM }, 'hub started');
@@ -172,6 +186,7 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     tlsHandler,
     alarms,
     alarmEngine,
+    families,
     checkNow,
     alarmAction(a, id, user, nowMs = Date.now()) {
       const t =

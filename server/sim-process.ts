@@ -13,12 +13,18 @@ export interface SimProcess {
 
 const SIM_ENTRY = fileURLToPath(new URL('../sim/main.ts', import.meta.url));
 
-export function startSimulator(opts: { mqttUrl: string; speed: number; seed: number; log: Logger }): SimProcess {
+export function startSimulator(opts: { mqttUrl: string; speed: number; seed: number; scenario?: string | undefined; log: Logger }): SimProcess {
   let stopping = false;
   let child!: ChildProcess;
   const start = () => {
     child = spawn(process.execPath, [SIM_ENTRY], {
-      env: { ...process.env, MQTT_URL: opts.mqttUrl, SIM_SPEED: String(opts.speed), SIM_SEED: String(opts.seed) },
+      env: {
+        ...process.env,
+        MQTT_URL: opts.mqttUrl,
+        SIM_SPEED: String(opts.speed),
+        SIM_SEED: String(opts.seed),
+        ...(opts.scenario ? { SIM_SCENARIO: opts.scenario } : {}),
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     opts.log.info({ pid: child.pid, speed: opts.speed }, 'simulator started');

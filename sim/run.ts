@@ -9,6 +9,8 @@
  */
 import mqtt from 'mqtt';
 import type { Intersection } from './city/types.ts';
+import { constructionSites } from './city/construction.ts';
+import { schedule, type Scenario, type ScenarioTargets } from './scenario.ts';
 import { runTrafficSim, type RunningTrafficSim } from './traffic-run.ts';
 import { createTransitAndParking, type Msg } from './transit-parking.ts';
 import { demandFactor } from './traffic/demand.ts';
@@ -34,8 +36,12 @@ export async function runSimulator(opts: {
   seed: number;
   /** Only these installations and no other devices (tests of the signal pipeline). */
   intersections?: Intersection[];
-  /** Model time at start; defaults to now. */
+  /** Model time at start; defaults to now (or the scenario's start). */
   modelStartMs?: number;
+  /** Timed events (closures, drone missions, flood, outages); see sim/scenario.ts. */
+  scenario?: Scenario;
+  /** Called with a line for every scenario event applied. */
+  onEvent?: (line: string) => void;
 }): Promise<RunningSim> {
   const wallStart = Date.now();
   const modelStart = opts.modelStartMs ?? wallStart;
@@ -54,7 +60,7 @@ export async function runSimulator(opts: {
   const ud = createUtilitiesAndDrone({ seed: opts.seed, startMs: modelStart, stamp: toWall });
   const client = await mqtt.connectAsync(opts.url, { clientId: `sim-city-${process.pid}-${opts.seed}`, reconnectPeriod: 1000 });
   // The transit and parking models stamp model time; devices stamp wall time (see above).
-  const restamp = opts.speed === 1 ? null : (m: Msg): string => {
+  const restamp = opts.speed === 1 && modelStart === wallStart ? null : (m: Msg): string => {
     const p = JSON.parse(m.payload) as { tsMs?: number; timestamp?: number };
     if (typeof p.tsMs === 'number') p.tsMs = toWall(p.tsMs);
     if (typeof p.timestamp === 'number') p.timestamp = Math.floor(toWall(p.timestamp * 1000) / 1000);
@@ -67,8 +73,36 @@ export async function runSimulator(opts: {
   publish(tp.meta(modelStart), true);
   publish(ud.meta(), false);
 
+  const model = traffic.sim.model;
+  const targets: ScenarioTargets = {
+    restrictApproach: (x, a, lanesClosed) => model.restrictApproach(x, a, { lanesClosed }),
+    restrictLink: (l, lanesClosed, speedFactor) => model.restrictLink(l, speedFactor === undefined ? { lanesClosed } : { lanesClosed, speedFactor }),
+    startDroneMission: (id, lon, lat) => ud.drone.startMission(id, lon, lat),
+    setRhine: (kind, hours) => ud.environment.setRhineScenario(kind, hours === undefined ? {} : { hours }),
+    cabinetOutage: ({ cabinet, district }, fault) => {
+      const cabs = ud.lighting.inventory.cabinets;
+      const c = cabinet ? cabs.find((x) => x.id === cabinet) : cabs.find((x) => x.district === district);
+      if (!c) throw new Error(`scenario: no cabinet ${cabinet ?? `in ${district}`}`);
+      ud.lighting.injectCabinetOutage(c.id, fault);
+      return c.id;
+    },
+    parkingEvent: (garages, start, end, extra) => tp.addParkingEvent(garages, start, end, extra),
+  };
+  const events = opts.scenario ? schedule(opts.scenario, targets) : [];
+  let nextEvent = 0;
+  // Road works close lanes in the traffic model while they last (checked once a model minute).
+  const sites = constructionSites(modelStart);
+  const applySites = (nowMs: number) => {
+    for (const site of sites) {
+      const on = nowMs >= site.startMs && nowMs < site.endMs;
+      for (const l of site.affectedLinkIds) model.restrictLink(l, on ? { lanesClosed: site.lanesClosed, speedFactor: 0.6 } : {});
+    }
+  };
+  applySites(modelStart);
+
   let modelSec = 0;
-  let nextMissionSec = 60;
+  // With a scenario the drone flies its missions; without, a demo mission now and then.
+  let nextMissionSec = opts.scenario ? Infinity : 60;
   let mission = 0;
   // 5 ticks per wall second; each catches up the model seconds due (at most 60 per tick).
   const timer = setInterval(() => {
@@ -78,6 +112,11 @@ export async function runSimulator(opts: {
       const modelNow = modelStart + modelSec * 1000;
       publish(tp.step(modelNow, 1, traffic.sim.model), true);
       publish(ud.step(modelNow, 1, { trafficIntensity: demandFactor(modelNow) }), false);
+      if (modelSec % 60 === 0) applySites(modelNow);
+      while (nextEvent < events.length && events[nextEvent]!.atSec <= modelSec) {
+        const line = events[nextEvent++]!.run(modelNow);
+        opts.onEvent?.(`[scenario +${Math.round(modelSec / 60)} min] ${line}`);
+      }
       if (modelSec >= nextMissionSec) {
         const [name, lon, lat] = DEMO_INCIDENTS[mission % DEMO_INCIDENTS.length]!;
         ud.drone.startMission(`DEMO-${++mission}-${name}`, lon, lat);

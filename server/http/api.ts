@@ -14,9 +14,12 @@ export interface ApiDeps {
   metricsContentType: string;
   clientConfig(): unknown;
   history(q: HistoryQuery): unknown;
+  /** Extra GET routes by exact path (e.g. from device-kind handlers); they may not shadow the built-in ones. */
+  routes?: Record<string, ApiRoute>;
 }
 
-type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+export type ApiRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+type Route = ApiRoute;
 
 export function createApi(deps: ApiDeps) {
   const routes: Record<string, Route> = {
@@ -47,6 +50,10 @@ export function createApi(deps: ApiDeps) {
       sendJson(res, 200, deps.history(q.data));
     },
   };
+  for (const [path, route] of Object.entries(deps.routes ?? {})) {
+    if (Object.hasOwn(routes, path)) throw new Error(`route ${path} is defined twice`);
+    routes[path] = route;
+  }
 
   /** Handles our routes; calls `next` for everything else (the SvelteKit app). */
   return function handle(req: IncomingMessage, res: ServerResponse, next: () => void): void {

@@ -1,4 +1,5 @@
 import type { ConditionInput } from '../alarms/engine.ts';
+import type { ApiRoute } from '../http/api.ts';
 import type { Decoded, RejectReason } from '../ingest/decode.ts';
 import type { FamilyState } from '../realtime/family.ts';
 import type { SqliteStore } from '../store/sqlite.ts';
@@ -24,4 +25,11 @@ export interface KindHandler {
   handle(m: Decoded, nowMs: number): Refusal | null;
   /** Once a second: silence detection, derived alarms. */
   check?(nowMs: number): void;
+  /**
+   * An empty retained payload on `{kind}/{id}/meta` (the MQTT way to clear a retained message):
+   * the device is gone. Null when taken, else why it is refused.
+   */
+  forget?(kind: string, deviceId: string, nowMs: number): Refusal | null;
+  /** Extra REST routes (GET, exact path) this kind serves, e.g. static network data. */
+  readonly routes?: Record<string, ApiRoute>;
 }
