@@ -87,7 +87,7 @@ export async function run(): Promise<BenchResult> {
     }
     const cpu = process.cpuUsage(cpu0);
     await waitFor(() => subEnd > 0, 60_000);
-    const lastFlush = hub.store.flush();
+    const lastFlush = await hub.store.flush();
     const rowsAfter = ((await hub.metrics.storeRows.get()).values[0]?.value ?? 0) + lastFlush;
     const hubSec = (hubEnd - t0) / 1000;
     const subSec = (subEnd - t0) / 1000;

@@ -14,7 +14,9 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   // 5x: a detector report every second, so "a value changes" takes seconds, not minutes.
-  hub = await startHub({ SIM: 'on', SIM_SPEED: '5' });
+  // A weekday at 10:00 (sim/scenarios/normal-weekday.json), whatever the wall clock says: at night
+  // no trams run and the garages are closed, and the transit/parking lists would rightly stay empty.
+  hub = await startHub({ SIM: 'on', SIM_SPEED: '5', SIM_SCENARIO: 'sim/scenarios/normal-weekday.json' });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
@@ -80,6 +82,34 @@ describe('dashboard', () => {
       performance.getEntriesByType('resource').map((e) => e.name).filter((u) => !u.startsWith(location.origin) && !u.startsWith('data:') && !u.startsWith('blob:')),
     );
     expect(foreign).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
+describe('dashboard: every family', () => {
+  const LAYER_FAMILIES = ['tls', 'transit', 'transitLines', 'parking', 'lighting', 'lampFaults', 'environment', 'construction', 'drone'];
+
+  it('has a switch for every map layer, and switching one off and on keeps the map', async () => {
+    for (const f of LAYER_FAMILIES) await expect.poll(() => page.locator(`[data-testid="layer-toggle-${f}"]`).count()).toBe(1);
+    const toggle = page.locator('[data-testid="layer-toggle-parking"]');
+    await toggle.uncheck();
+    expect(await toggle.isChecked()).toBe(false);
+    await toggle.check();
+    expect(await toggle.isChecked()).toBe(true);
+  });
+
+  it('fills the transit and parking lists within 20 s', async () => {
+    await page.locator('[data-testid="tab-transit"]').click();
+    await expect.poll(() => page.locator('[data-testid="transit-list"] tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await page.locator('[data-testid="tab-parking"]').click();
+    await expect.poll(() => page.locator('[data-testid="parking-list"] [data-testid="parking-row"]').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await page.locator('[data-testid="tab-drone"]').click();
+    await expect(page.locator('[data-testid="drone-panel"]').count()).resolves.toBe(1);
+    await page.screenshot({ path: join(screenshotDir(), 'dashboard-families.png') });
+    await page.locator('[data-testid="tab-traffic"]').click();
+  });
+
+  it('still logged no errors', () => {
     expect(consoleErrors).toEqual([]);
   });
 });

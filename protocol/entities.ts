@@ -45,6 +45,48 @@ export interface ParkingEntity {
   trend: 'increasing' | 'decreasing' | 'stable' | null;
   tsMs: number | null;
   link: DeviceLink;
+  /** Forecast of free spaces (server/fusion/parking-forecast.ts); absent until the first status. */
+  forecast?: ParkingForecast[];
+}
+
+/** Free spaces expected `inMin` minutes after the status, and the probability that at least one is free. */
+export interface ParkingForecast {
+  inMin: 15 | 30 | 60;
+  vacant: number;
+  pFree: number;
+}
+
+/** HBS 2015 level of service (Qualitätsstufe des Verkehrsablaufs), A best … F overloaded. */
+export type LevelOfService = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
+
+/**
+ * A directed road link between two signal installations, learned by the hub from what the
+ * installations announce (server/fusion/links.ts) and measured by the downstream installation's
+ * stop-line detectors of that approach, or by transit vehicles driving it (speed probes).
+ */
+export interface LinkEntity {
+  /** `${from}>${to}`. */
+  id: string;
+  street: string;
+  /** Upstream installation id. */
+  from: string;
+  /** Downstream installation id (its detectors measure the link). */
+  to: string;
+  lanes: number;
+  speedLimitKmh: number;
+  /** [lon, lat] from upstream to downstream installation. */
+  geometry: [number, number][];
+  lengthM: number;
+  flowVehH: number | null;
+  speedKmh: number | null;
+  densityVehKm: number | null;
+  los: LevelOfService | null;
+  travelTimeSec: number | null;
+  freeFlowTravelTimeSec: number;
+  /** What the current values come from: 'detectors', 'transit-probe'. */
+  sources: string[];
+  tsMs: number | null;
+  link: DeviceLink;
 }
 
 /** A street-lighting control cabinet and the aggregate of its lamps. */

@@ -29,6 +29,19 @@ export const TlsMeta = z.object({
         street: z.string().max(200),
         bearingDeg: z.number().min(0).max(360),
         lanes: z.number().int().min(1).max(12),
+        /**
+         * The road feeding this approach, where the city's GIS knows it: the upstream installation,
+         * length and speed limit, and the street's course (first point upstream). Without it the hub
+         * infers the upstream installation from the bearing.
+         */
+        upstream: z
+          .object({
+            tlsId: deviceId,
+            lengthM: z.number().positive().max(20_000),
+            speedLimitKmh: z.number().positive().max(130),
+            geometry: z.array(z.tuple([lon, lat])).min(2).max(200).optional(),
+          })
+          .optional(),
       }),
     )
     .max(16),

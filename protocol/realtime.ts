@@ -7,9 +7,9 @@
  * with a fresh snapshot. A client therefore never mixes old and new state silently.
  */
 import { z } from 'zod';
-import type { CabinetEntity, ConstructionEntity, DroneEntity, EnvStationEntity, LampFaultEntity, ParkingEntity, TransitVehicleEntity } from './entities.ts';
+import type { CabinetEntity, ConstructionEntity, DroneEntity, EnvStationEntity, LampFaultEntity, LinkEntity, ParkingEntity, TransitVehicleEntity } from './entities.ts';
 
-export const FAMILIES = ['tls', 'alarms', 'transit', 'parking', 'lighting', 'lampFaults', 'environment', 'construction', 'drone'] as const;
+export const FAMILIES = ['tls', 'alarms', 'transit', 'parking', 'lighting', 'lampFaults', 'environment', 'construction', 'drone', 'links'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /**
@@ -26,6 +26,8 @@ export const FAMILY_EXPECTED_INTERVAL_SEC: Record<Family, number | null> = {
   environment: 600,
   construction: null,
   drone: 5,
+  /** Road links: measured from the downstream installation's detectors (5 s) and transit probes. */
+  links: 5,
 };
 
 /** Link state of a device as the hub judges it from the age of its last message. */
@@ -55,6 +57,32 @@ export interface TlsEntity {
   greens: string[];
   /** Device time of the last controller state. */
   stateTsMs: number | null;
+  /**
+   * Per approach, fused once per detector report (server/fusion/intersection.ts): flow, queue
+   * estimate, degree of saturation of its signal group(s) and Webster delay. Absent until the first
+   * report; saturation/delay are null without an announced signal spec and plan.
+   */
+  approachStats?: TlsApproachStats[];
+  /** Flow-weighted mean Webster delay over the approaches, s per vehicle; null when unknown. */
+  delaySecPerVeh?: number | null;
+}
+
+/** Live estimates for one approach of a signal installation. */
+export interface TlsApproachStats {
+  approachId: string;
+  street: string;
+  /** Vehicle signal groups serving this approach (from TlsMeta.signal). */
+  groupIds: string[];
+  /** Stop-line detectors of the approach, veh/h over the last cycle (at least 60 s). */
+  flowVehH: number;
+  /** Mean occupancy of the approach's detectors in the last interval, percent. */
+  occupancyPct: number;
+  /** Estimated vehicles queued now (all lanes), from arrivals − departures over the cycle and detector occupancy during red. */
+  queueVeh: number;
+  /** Degree of saturation x = q / (s·g/C); null without a signal plan. */
+  saturation: number | null;
+  /** Webster (1958) mean delay per vehicle, s (clamped); null without a signal plan. */
+  delaySecPerVeh: number | null;
 }
 
 export interface EntityOf {
@@ -67,6 +95,7 @@ export interface EntityOf {
   environment: EnvStationEntity;
   construction: ConstructionEntity;
   drone: DroneEntity;
+  links: LinkEntity;
 }
 
 export interface Snapshot<F extends Family = Family> {

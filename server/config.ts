@@ -33,6 +33,15 @@ export const ConfigSchema = z.object({
   TICK_HZ: z.coerce.number().positive().max(60).default(10),
   /** How long raw samples are kept. */
   RETENTION_RAW_DAYS: z.coerce.number().positive().default(7),
+  /** How long 1-minute aggregates (avg, min, max, count) are kept. */
+  RETENTION_1M_DAYS: z.coerce.number().positive().default(90),
+  /** How long 15-minute aggregates are kept. */
+  RETENTION_15M_DAYS: z.coerce.number().positive().default(730),
+  /** PostgreSQL instead of SQLite for the history, e.g. postgres://user@host:5432/db. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must look like postgres://user@host:5432/db')
+    .optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {

@@ -11,6 +11,7 @@ import { createOtherHandlers } from './kinds/index.ts';
 import { createTlsHandler, type TlsHandler } from './kinds/tls.ts';
 import type { IngestContext, KindHandler } from './kinds/types.ts';
 import { createApi } from './http/api.ts';
+import { createHistoryRoutes } from './http/history-routes.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './ingest/broker.ts';
 import { decodeMessage } from './ingest/decode.ts';
 import { connectHubMqtt, type HubMqtt } from './ingest/mqtt-client.ts';
@@ -19,7 +20,8 @@ import { createMetrics } from './metrics.ts';
 import { FamilyState } from './realtime/family.ts';
 import { createIo, roomOf, type IoServer } from './realtime/io.ts';
 import { startSimulator, type SimProcess } from './sim-process.ts';
-import { SqliteStore } from './store/sqlite.ts';
+import { openStore, startMaintenance } from './store/index.ts';
+import type { Store } from './store/types.ts';
 
 export const VERSION = '0.1.0';
 const STORE_FLUSH_MS = 1000;
@@ -27,7 +29,7 @@ const STORE_FLUSH_MS = 1000;
 export interface Hub {
   readonly hubId: string;
   readonly mqttUrl: string;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly tls: FamilyState<'tls', TlsEntity>;
   readonly tlsHandler: TlsHandler;
   readonly alarms: FamilyState<'alarms', AlarmEntity>;
@@ -55,12 +57,12 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
   const hubId = randomUUID();
   const startedMs = Date.now();
   const metrics = createMetrics();
-  const store = new SqliteStore(config.DATA_DIR);
+  const store = await openStore(config);
 
   const alarms = new FamilyState<'alarms', AlarmEntity>('alarms');
   // Alarms survive a restart: their state is in the store.
   const alarmEngine = new AlarmEngine();
-  alarmEngine.restore(store.loadAlarms());
+  alarmEngine.restore(await store.loadAlarms());
   for (const a of alarmEngine.alarms.values()) alarms.put({ ...a });
   const recordTransitions = (ts: Transition[]) => {
     for (const t of ts) {
@@ -104,6 +106,8 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
   };
   // Counters resolved once per kind: the hot path does no label lookups.
   const acceptedCounters = new Map<string, { inc(): void }>();
+  /** Device time and payload hash of the last message per topic (one entry per device channel). */
+  const lastByTopic = new Map<string, { tsMs: number; hash: number }>();
   const onMessage = (topic: string, payload: Buffer) => {
     const nowMs = Date.now();
     if (payload.byteLength === 0) {
@@ -121,6 +125,17 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     if (!m.ok) {
       if (m.reason !== 'own') reject(m.kind, m.reason, m.detail, topic, payload, nowMs);
       return;
+    }
+    // The same measurement twice (a QoS 1 redelivery, a device repeating itself) is counted and
+    // kept out; a retained meta re-read after a reconnect is not a duplicate.
+    if (m.channel !== 'meta') {
+      const hash = fnv1a(payload);
+      const last = lastByTopic.get(topic);
+      if (last && last.tsMs === m.tsMs && last.hash === hash) return reject(m.kind, 'duplicate', `same message (tsMs ${m.tsMs}) as the previous one on this topic`, topic, payload, nowMs);
+      if (last) {
+        last.tsMs = m.tsMs;
+        last.hash = hash;
+      } else lastByTopic.set(topic, { tsMs: m.tsMs, hash });
     }
     const h = byKind.get(m.kind);
     const refused = h ? h.handle(m, nowMs) : { reason: 'unknown_topic' as const, detail: `no handler for ${m.kind}` };
@@ -141,21 +156,18 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     }
   }, tickMs);
   const flusher = setInterval(() => {
-    try {
-      metrics.storeRows.inc(store.flush());
-    } catch (err) {
-      log.error({ err }, 'store flush failed');
-    }
+    store.flush().then(
+      (n) => metrics.storeRows.inc(n),
+      (err: unknown) => log.error({ err }, 'store flush failed'),
+    );
   }, STORE_FLUSH_MS);
   const checkNow = (now = Date.now()) => {
     for (const h of handlers) h.check?.(now);
     recordTransitions(alarmEngine.tick(now));
   };
   const checker = setInterval(() => checkNow(), 1000);
-  const retention = setInterval(
-    () => store.prune(Date.now() - config.RETENTION_RAW_DAYS * 86_400_000),
-    3600_000,
-  );
+  // Roll-ups and retention (server/store): once a minute, off the hot path, pruning in chunks.
+  const stopMaintenance = startMaintenance(store, (err) => log.error({ err }, 'store maintenance failed'));
 
   let sim: SimProcess | null = null;
   if (config.SIM) sim = startSimulator({ mqttUrl, speed: config.SIM_SPEED, seed: config.SIM_SEED, scenario: config.SIM_SCENARIO, log: rootLog.child({ mod: 'sim' }) });
@@ -172,8 +184,7 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
       basemapStyleUrl: config.BASEMAP_STYLE_URL ?? '/basemap/style.json',
       tickHz: config.TICK_HZ,
     }),
-    history: (q) => store.history(q.entity, q.metric, q.fromMs, q.toMs, q.maxPoints),
-    routes: Object.assign({}, ...handlers.map((h) => h.routes ?? {})),
+    routes: Object.assign({}, ...handlers.map((h) => h.routes ?? {}), createHistoryRoutes({ store, version: VERSION })),
   });
 
   log.info({ hubId, mqttUrl, dataDir: config.DATA_DIR, sim: config.SIM }, 'hub started');
@@ -206,14 +217,21 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     async close() {
       clearInterval(tick);
       clearInterval(flusher);
-      clearInterval(retention);
+      stopMaintenance();
       clearInterval(checker);
       await sim?.stop();
       await mqttConn.close();
       if (io) await io.close();
       await broker?.close();
-      store.close();
+      await store.close();
       log.info('hub stopped');
     },
   };
+}
+
+/** FNV-1a over the payload bytes: enough to tell a repeated message from a different one. */
+function fnv1a(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
 }

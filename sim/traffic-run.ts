@@ -90,9 +90,10 @@ export async function runTrafficSim(opts: TrafficSimOptions): Promise<RunningTra
     client.publish(topic, JSON.stringify(payload), { qos, retain });
   };
 
+  const linkById = new Map(links.map((l) => [l.id, l]));
   for (const c of sim.controllers) {
     // Retained, QoS 1: a hub that starts later learns every device at once ([MQTT-3.3.1-5]).
-    send(topics.tlsMeta(c.id), tlsMeta(c.x, wallStart), 1, true);
+    send(topics.tlsMeta(c.id), tlsMeta(c.x, wallStart, c.metaSignal(), linkById), 1, true);
   }
 
   client.on('message', (topic, payload) => {

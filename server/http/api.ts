@@ -3,7 +3,6 @@
  * same code serves under the production HTTP server and inside Vite's dev server.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HistoryQuery } from '../../protocol/index.ts';
 import { ERROR_CODES, sendError, sendJson } from './errors.ts';
 
 export interface ApiDeps {
@@ -13,7 +12,6 @@ export interface ApiDeps {
   metricsText(): Promise<string>;
   metricsContentType: string;
   clientConfig(): unknown;
-  history(q: HistoryQuery): unknown;
   /** Extra GET routes by exact path (e.g. from device-kind handlers); they may not shadow the built-in ones. */
   routes?: Record<string, ApiRoute>;
 }
@@ -40,15 +38,7 @@ export function createApi(deps: ApiDeps) {
       res.end(text);
     },
     '/api/config': (_req, res) => sendJson(res, 200, deps.clientConfig()),
-    '/api/history': (_req, res, url) => {
-      const q = HistoryQuery.safeParse(Object.fromEntries(url.searchParams));
-      if (!q.success) {
-        const msg = q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-        return sendError(res, 400, ERROR_CODES.BAD_REQUEST, msg);
-      }
-      if (q.data.toMs < q.data.fromMs) return sendError(res, 400, ERROR_CODES.BAD_REQUEST, 'toMs must not be before fromMs');
-      sendJson(res, 200, deps.history(q.data));
-    },
+    // /api/history, /api/series, /api/openapi.json: server/http/history-routes.ts (via `routes`).
   };
   for (const [path, route] of Object.entries(deps.routes ?? {})) {
     if (Object.hasOwn(routes, path)) throw new Error(`route ${path} is defined twice`);
@@ -56,7 +46,7 @@ export function createApi(deps: ApiDeps) {
   }
 
   /** Handles our routes; calls `next` for everything else (the SvelteKit app). */
-  return function handle(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  function handle(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const url = new URL(req.url ?? '/', 'http://hub.invalid');
     const route = routes[url.pathname];
     if (!route) {
@@ -70,5 +60,7 @@ export function createApi(deps: ApiDeps) {
     Promise.resolve(route(req, res, url)).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 500, ERROR_CODES.INTERNAL, (err as Error).message);
     });
-  };
+  }
+  /** Every path served (the OpenAPI document must list each of them; a test checks). */
+  return Object.assign(handle, { paths: (): string[] => Object.keys(routes) });
 }

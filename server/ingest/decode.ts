@@ -12,7 +12,8 @@ export type RejectReason =
   | 'schema'
   | 'bad_device_id'
   | 'unknown_device'
-  | 'timestamp';
+  | 'timestamp'
+  | 'duplicate';
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'unknown_topic',
@@ -22,6 +23,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'bad_device_id',
   'unknown_device',
   'timestamp',
+  'duplicate',
 ];
 
 /** A message that passed its schema. `data` has the type of DEVICE_PAYLOADS[kind][channel]. */

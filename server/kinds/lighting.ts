@@ -12,7 +12,9 @@
 import type { ServerResponse } from 'node:http';
 import { FAMILY_EXPECTED_INTERVAL_SEC, type CabinetEntity, type CabinetMeta, type CabinetState, type LampFaultEntity, type LampState } from '../../protocol/index.ts';
 import { CabinetLamps, LAMP_FAULTY, LAMP_OUT, LAMP_OUT_ALARM_MS, lampFlags } from '../fusion/lighting.ts';
+import { districtEnergy, localDay, nextBaseline, WorkOrders, type DayBaseline } from '../fusion/lighting-ops.ts';
 import { linkState } from '../fusion/liveness.ts';
+import { sendJson } from '../http/errors.ts';
 import { alarmId } from '../alarms/engine.ts';
 import type { Decoded } from '../ingest/decode.ts';
 import { FamilyState } from '../realtime/family.ts';
@@ -45,6 +47,10 @@ export interface LightingHandler extends KindHandler {
   readonly family: FamilyState<'lighting', CabinetEntity>;
   readonly lampFaults: FamilyState<'lampFaults', LampFaultEntity>;
   lampPositions(): LampPositions;
+  /** Lamp maintenance work orders (in memory). Assigning one: `assignWorkOrder` in fusion/lighting-ops.ts. */
+  readonly workOrders: WorkOrders;
+  /** Per cabinet: meter reading at the start of the local day and the latest one. */
+  readonly baselines: Map<string, DayBaseline>;
 }
 
 export function createLightingHandler(ctx: IngestContext): LightingHandler {
@@ -53,6 +59,8 @@ export function createLightingHandler(ctx: IngestContext): LightingHandler {
   const cabinets = new Map<string, Cabinet>();
   const lampIndex = new Map<string, LampRef>();
   let positionsJson: string | null = null;
+  const workOrders = new WorkOrders();
+  const baselines = new Map<string, DayBaseline>();
 
   const lampPositions = (): LampPositions => {
     const out: LampPositions = { ids: [], lon: [], lat: [], cabinet: [] };
@@ -145,6 +153,7 @@ export function createLightingHandler(ctx: IngestContext): LightingHandler {
     if (prev.fault !== fault) patch.fault = fault;
     if (prev.link !== 'live') patch.link = 'live';
     family.patch(patch);
+    baselines.set(id, nextBaseline(baselines.get(id), s.tsMs, s.energyKWh));
     ctx.store.addSample(cab.powerSeries, s.tsMs, s.activePowerW);
     ctx.store.addSample(cab.energySeries, s.tsMs, s.energyKWh);
     ctx.condition(
@@ -174,6 +183,8 @@ export function createLightingHandler(ctx: IngestContext): LightingHandler {
       }
       if ((prevFlags ^ flags) & LAMP_OUT) lampOutCondition(id, cab, (flags & LAMP_OUT) !== 0, nowMs);
     }
+    if (flags & LAMP_FAULTY) workOrders.fault(id, cab.meta.id, cab.meta.district, s.faults!, s.tsMs);
+    else if (s.status === 'ok') workOrders.ok(id, s.tsMs);
     if (flags & LAMP_FAULTY) {
       const faults = s.faults!;
       const cur = lampFaults.entities.get(id);
@@ -198,7 +209,20 @@ export function createLightingHandler(ctx: IngestContext): LightingHandler {
     family,
     lampFaults,
     lampPositions,
+    workOrders,
+    baselines,
     routes: {
+      /** Power now (kW) and energy today (kWh, local day) per district. */
+      '/api/lighting/districts': (_req, res: ServerResponse) => {
+        const now = Date.now();
+        sendJson(res, 200, { day: localDay(now), districts: districtEnergy(family.entities.values(), baselines, localDay(now)) });
+      },
+      /** Lamp maintenance work orders, newest first; `?state=open|assigned|fixed` filters. */
+      '/api/lighting/workorders': (_req, res: ServerResponse, url) => {
+        const state = url.searchParams.get('state');
+        const all = workOrders.list();
+        sendJson(res, 200, state ? all.filter((o) => o.state === state) : all);
+      },
       '/api/lighting/lamps': (_req, res: ServerResponse) => {
         positionsJson ??= JSON.stringify(lampPositions());
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -221,6 +245,7 @@ export function createLightingHandler(ctx: IngestContext): LightingHandler {
       if (!cab) return { reason: 'unknown_device', detail: `no ${kind} ${id} to forget` };
       dropLamps(cab, nowMs);
       cabinets.delete(id);
+      baselines.delete(id);
       family.remove(id);
       positionsJson = null;
       ctx.condition({ entity: `cabinet:${id}`, condition: 'fault', active: false, priority: 'high', area: 'utility', message: `Schaltschrank ${id} entfernt` }, nowMs);

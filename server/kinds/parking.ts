@@ -5,6 +5,7 @@
  */
 import { FAMILY_EXPECTED_INTERVAL_SEC, type ParkingEntity, type ParkingMeta, type ParkingStatus } from '../../protocol/index.ts';
 import { linkState } from '../fusion/liveness.ts';
+import { ParkingForecaster } from '../fusion/parking-forecast.ts';
 import { capacityMismatch, PARKING_FULL_ALARM_MS, parkingEntity, parkingPatch } from '../fusion/parking.ts';
 import type { Decoded } from '../ingest/decode.ts';
 import { FamilyState } from '../realtime/family.ts';
@@ -14,17 +15,21 @@ const EXPECTED_MS = FAMILY_EXPECTED_INTERVAL_SEC.parking! * 1000;
 
 export interface ParkingHandler extends KindHandler {
   readonly family: FamilyState<'parking', ParkingEntity>;
+  /** Per garage: seasonal profile + trend forecaster (in memory; learned from the live statuses). */
+  readonly forecasters: Map<string, ParkingForecaster>;
 }
 
 export function createParkingHandler(ctx: IngestContext): ParkingHandler {
   const family = new FamilyState<'parking', ParkingEntity>('parking');
   const lastSeenMs = new Map<string, number>();
   const series = new Map<string, { occupied: number; vacant: number }>();
+  const forecasters = new Map<string, ParkingForecaster>();
 
   return {
     kinds: ['parking'],
     families: [family as never],
     family,
+    forecasters,
     handle(m: Decoded, nowMs: number): Refusal | null {
       const id = m.deviceId;
       if (m.channel === 'meta') {
@@ -42,6 +47,10 @@ export function createParkingHandler(ctx: IngestContext): ParkingHandler {
       lastSeenMs.set(id, nowMs);
       const patch = parkingPatch(prev, s);
       if (!patch) return null;
+      let fc = forecasters.get(id);
+      if (!fc || fc.capacity !== prev.capacity) forecasters.set(id, (fc = new ParkingForecaster(prev.capacity)));
+      const forecast = fc.observe(s.tsMs, s.occupiedSpaces, s.parkingSiteStatus !== 'closed');
+      if (forecast && JSON.stringify(forecast) !== JSON.stringify(prev.forecast)) patch.forecast = forecast;
       family.patch(patch);
       let sid = series.get(id);
       if (!sid) {

@@ -5,11 +5,14 @@
  * `late` alarm after an on-delay of 60 s.
  */
 import { FAMILY_EXPECTED_INTERVAL_SEC, type TransitLineMeta, type TransitVehicleEntity, type VehiclePosition } from '../../protocol/index.ts';
+import { probeSample, type ProbeFix } from '../fusion/links.ts';
 import { linkState } from '../fusion/liveness.ts';
+import { arrivalsAt, BUNCHING_ON_DELAY_MS, HeadwayTracker, type HeadwayObservation } from '../fusion/transit-ops.ts';
 import { isLate, VEHICLE_GONE_MS, vehicleEntity, vehiclePatch } from '../fusion/transit.ts';
-import { sendJson } from '../http/errors.ts';
+import { ERROR_CODES, sendError, sendJson } from '../http/errors.ts';
 import type { Decoded } from '../ingest/decode.ts';
 import { FamilyState } from '../realtime/family.ts';
+import { networkOf } from './network.ts';
 import type { IngestContext, KindHandler, Refusal } from './types.ts';
 
 const EXPECTED_MS = FAMILY_EXPECTED_INTERVAL_SEC.transit! * 1000;
@@ -18,6 +21,7 @@ export const LATE_ON_DELAY_MS = 60_000;
 export interface TransitHandler extends KindHandler {
   readonly family: FamilyState<'transit', TransitVehicleEntity>;
   readonly lines: Map<string, TransitLineMeta>;
+  readonly headways: HeadwayTracker;
 }
 
 export function createTransitHandler(ctx: IngestContext): TransitHandler {
@@ -26,6 +30,44 @@ export function createTransitHandler(ctx: IngestContext): TransitHandler {
   const lastSeenMs = new Map<string, number>();
   /** Vehicles whose `late` condition is (or may be) active: only they need a clearing evaluation. */
   const lateReported = new Set<string>();
+  const headways = new HeadwayTracker();
+  const network = networkOf(ctx);
+  /** Last fix of each vehicle, for speed probes on the road links. */
+  const lastFix = new Map<string, ProbeFix>();
+  /** Lines whose `bunching` condition is (or may be) active. */
+  const bunchingReported = new Set<string>();
+
+  const afterPosition = (e: TransitVehicleEntity, line: TransitLineMeta, nowMs: number) => {
+    const fix: ProbeFix = { lon: e.lon, lat: e.lat, tsMs: e.tsMs, status: e.status };
+    const prevFix = lastFix.get(e.id);
+    lastFix.set(e.id, fix);
+    if (prevFix && network.list.length) {
+      const s = probeSample(prevFix, fix, network.list);
+      if (s) network.probe(s.linkId, e.tsMs, s.speedKmh);
+    }
+    const obs = headways.observe(e, line);
+    if (obs.length) bunching(line, obs, nowMs);
+  };
+
+  const bunching = (line: TransitLineMeta, obs: HeadwayObservation[], nowMs: number) => {
+    const active = headways.lineBunched(line.id);
+    if (!active && !bunchingReported.has(line.id)) return;
+    if (active) bunchingReported.add(line.id);
+    else bunchingReported.delete(line.id);
+    const o = obs.at(-1)!;
+    ctx.condition(
+      {
+        entity: `line:${line.id}`,
+        condition: 'bunching',
+        active,
+        priority: 'low',
+        area: 'transit',
+        message: `Linie ${line.name}: Pulkbildung, Takt ${Math.round(o.headwaySec / 60)} min statt ${o.scheduledSec === null ? '?' : Math.round(o.scheduledSec / 60)} min (${o.vehicleIds.join(', ')})`,
+        onDelayMs: BUNCHING_ON_DELAY_MS,
+      },
+      nowMs,
+    );
+  };
 
   const late = (e: TransitVehicleEntity, active: boolean, nowMs: number) => {
     if (!active && !lateReported.has(e.id)) return;
@@ -50,8 +92,26 @@ export function createTransitHandler(ctx: IngestContext): TransitHandler {
     families: [family as never],
     family,
     lines,
+    headways,
     routes: {
       '/api/transit/lines': (_req, res) => sendJson(res, 200, [...lines.values()]),
+      /** Next arrivals at a stop: `?stop={stopId}` (the router matches exact paths only). */
+      '/api/transit/arrivals': (_req, res, url) => {
+        const stop = url.searchParams.get('stop');
+        if (!stop || stop.length > 100) return sendError(res, 400, ERROR_CODES.BAD_REQUEST, 'query parameter stop={stopId} is required');
+        const known = [...lines.values()].some((l) => l.directions.some((d) => d.stops.some((s) => s.stopId === stop)));
+        if (!known) return sendError(res, 404, ERROR_CODES.NOT_FOUND, `no line serves stop ${stop}`);
+        sendJson(res, 200, { stopId: stop, nowMs: Date.now(), arrivals: arrivalsAt(stop, family.entities.values(), lines, Date.now()) });
+      },
+      /** Latest observed headways per line and direction, with the scheduled one and bunching. */
+      '/api/transit/headways': (_req, res) => {
+        const out = [...headways.recent.entries()].map(([k, r]) => {
+          const [lineId, dir] = k.split('|');
+          const last = r.at(-1)!;
+          return { lineId, directionId: Number(dir), headwaySec: last.headwaySec, scheduledSec: last.scheduledSec, bunched: last.bunched, stopId: last.stopId, tsMs: last.tsMs, recent: r.map((o) => o.headwaySec) };
+        });
+        sendJson(res, 200, out);
+      },
     },
     handle(m: Decoded, nowMs: number): Refusal | null {
       if (m.channel === 'meta') {
@@ -83,12 +143,14 @@ export function createTransitHandler(ctx: IngestContext): TransitHandler {
         const e = vehicleEntity(id, p, line);
         family.put(e);
         if (isLate(e.delaySec)) late(e, true, nowMs);
+        afterPosition(e, line, nowMs);
         return null;
       }
       const patch = vehiclePatch(prev, p, line);
       if (!patch) return null;
       family.patch(patch);
       late(prev, isLate(prev.delaySec), nowMs);
+      afterPosition(prev, line, nowMs);
       return null;
     },
     check(nowMs: number) {
@@ -98,6 +160,8 @@ export function createTransitHandler(ctx: IngestContext): TransitHandler {
           late(e, false, nowMs);
           family.remove(id);
           lastSeenMs.delete(id);
+          lastFix.delete(id);
+          headways.forget(id);
           continue;
         }
         const link = linkState(seen, EXPECTED_MS, nowMs);

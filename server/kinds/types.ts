@@ -2,12 +2,12 @@ import type { ConditionInput } from '../alarms/engine.ts';
 import type { ApiRoute } from '../http/api.ts';
 import type { Decoded, RejectReason } from '../ingest/decode.ts';
 import type { FamilyState } from '../realtime/family.ts';
-import type { SqliteStore } from '../store/sqlite.ts';
+import type { Store } from '../store/types.ts';
 import type { Family } from '../../protocol/index.ts';
 
 /** What a device-kind handler may use of the hub. */
 export interface IngestContext {
-  store: SqliteStore;
+  store: Store;
   /** Reports the truth of an alarm condition; the hub runs the alarm state machine and records it. */
   condition(input: ConditionInput, nowMs: number): void;
 }

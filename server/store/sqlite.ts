@@ -1,20 +1,42 @@
 /**
  * History in SQLite (better-sqlite3): WAL, prepared statements, and writes batched into one
- * transaction per flush so the ingest path never waits on the disk.
+ * transaction per flush so the ingest path never waits on the disk. Raw samples are rolled up into
+ * 1-minute and 15-minute aggregates and every table is pruned to its retention by `maintain()`,
+ * in chunks, so the file never grows without bound.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AlarmEntity, HistoryResponse } from '../../protocol/index.ts';
+import {
+  DAY_MS,
+  DEFAULT_RETENTION,
+  MINUTE_MS,
+  PRUNE_CHUNK_ROWS,
+  QUARANTINE_LIMIT,
+  QUARANTINE_PAYLOAD_BYTES,
+  QUARTER_MS,
+  ROLLUP_GRACE_MS,
+  pickResolution,
+  planAggregate,
+  type AlarmEventRow,
+  type MaintenanceReport,
+  type QuarantineRow,
+  type Retention,
+  type SeriesRow,
+  type Store,
+} from './types.ts';
 
-export interface QuarantineRow {
-  id: number;
-  receivedMs: number;
-  topic: string;
-  reason: string;
-  detail: string;
-  payload: Buffer;
-}
+export { QUARANTINE_LIMIT, type AlarmEventRow, type QuarantineRow };
+
+const AGG_COLUMNS = `
+  series_id INTEGER NOT NULL,
+  bucket_ms INTEGER NOT NULL,
+  avg REAL,
+  min REAL,
+  max REAL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (series_id, bucket_ms)`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS series (
@@ -29,6 +51,15 @@ CREATE TABLE IF NOT EXISTS samples (
   value REAL,
   PRIMARY KEY (series_id, ts_ms)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS samples_ts ON samples (ts_ms);
+CREATE TABLE IF NOT EXISTS samples_1m (${AGG_COLUMNS}) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS samples_1m_bucket ON samples_1m (bucket_ms);
+CREATE TABLE IF NOT EXISTS samples_15m (${AGG_COLUMNS}) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS samples_15m_bucket ON samples_15m (bucket_ms);
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS quarantine (
   id INTEGER PRIMARY KEY,
   received_ms INTEGER NOT NULL,
@@ -57,31 +88,35 @@ CREATE INDEX IF NOT EXISTS alarm_events_alarm ON alarm_events (alarm_id, at_ms);
 CREATE INDEX IF NOT EXISTS alarm_events_at ON alarm_events (at_ms);
 `;
 
-export interface AlarmEventRow {
-  alarmId: string;
-  from: string;
-  to: string;
-  atMs: number;
-  by: string;
-  reason: string;
+/** Meta keys: aggregates are complete below wm1/wm15; raw / 1m / 15m rows below the floors are pruned. */
+type MetaKey = 'wm1' | 'wm15' | 'raw_floor' | 'm1_floor' | 'm15_floor';
+
+/** Minutes of raw data rolled up per transaction (a backlog is worked off in slices). */
+const ROLLUP_CHUNK_MINUTES = 5;
+
+const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export interface SqliteStoreOptions {
+  file?: string;
+  retention?: Partial<Retention>;
 }
 
-/** Quarantine keeps the newest rows only; a flood of garbage cannot fill the disk. */
-export const QUARANTINE_LIMIT = 10_000;
-/** Raw payloads larger than this are cut in quarantine (the reason says how big it was). */
-const QUARANTINE_PAYLOAD_BYTES = 4096;
-
-export class SqliteStore {
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
   readonly path: string;
+  readonly retention: Retention;
   readonly #db: Database.Database;
   readonly #seriesIds = new Map<string, number>();
   // Pending rows as flat parallel arrays: one push per sample, no object per sample.
   #sSeries: number[] = [];
   #sTs: number[] = [];
   #sVal: number[] = [];
+  /** Oldest sample flushed below the 1-minute watermark: those minutes are rolled up again. */
+  #lateFromMs = Infinity;
   #quarantine: Omit<QuarantineRow, 'id'>[] = [];
   #alarms = new Map<string, AlarmEntity>();
   #alarmEvents: AlarmEventRow[] = [];
+  #maintaining: Promise<MaintenanceReport> | null = null;
   readonly #upsertAlarm: Database.Statement;
   readonly #insertAlarmEvent: Database.Statement;
   readonly #insertSample: Database.Statement;
@@ -89,14 +124,19 @@ export class SqliteStore {
   readonly #selectSeries: Database.Statement;
   readonly #insertQuarantine: Database.Statement;
   readonly #trimQuarantine: Database.Statement;
+  readonly #getMeta: Database.Statement;
+  readonly #setMeta: Database.Statement;
 
-  constructor(dataDir: string, file = 'hub.sqlite') {
+  constructor(dataDir: string, opts: SqliteStoreOptions | string = {}) {
+    const o = typeof opts === 'string' ? { file: opts } : opts;
+    this.retention = { ...DEFAULT_RETENTION, ...o.retention };
     mkdirSync(dataDir, { recursive: true });
-    this.path = join(dataDir, file);
+    this.path = join(dataDir, o.file ?? 'hub.sqlite');
     this.#db = new Database(this.path);
     this.#db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a power cut can lose the last transactions, never corrupt the file.
     this.#db.pragma('synchronous = NORMAL');
+    // Deleted pages are reused; incremental vacuum could give them back, reuse is enough for a bound.
     this.#db.exec(SCHEMA);
     this.#insertSample = this.#db.prepare('INSERT OR REPLACE INTO samples (series_id, ts_ms, value) VALUES (?, ?, ?)');
     this.#insertSeries = this.#db.prepare('INSERT OR IGNORE INTO series (entity, metric) VALUES (?, ?)');
@@ -110,15 +150,23 @@ export class SqliteStore {
     this.#insertAlarmEvent = this.#db.prepare(
       'INSERT INTO alarm_events (alarm_id, from_state, to_state, at_ms, by, reason) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.#trimQuarantine = this.#db.prepare(
-      'DELETE FROM quarantine WHERE id <= (SELECT max(id) FROM quarantine) - ?',
-    );
+    this.#trimQuarantine = this.#db.prepare('DELETE FROM quarantine WHERE id <= (SELECT max(id) FROM quarantine) - ?');
+    this.#getMeta = this.#db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.#setMeta = this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    for (const r of this.#db.prepare('SELECT id, entity, metric FROM series').all() as { id: number; entity: string; metric: string }[]) {
+      this.#seriesIds.set(`${r.entity}\u0000${r.metric}`, r.id);
+    }
+  }
+
+  #meta(key: MetaKey): number {
+    return (this.#getMeta.get(key) as { value: number } | undefined)?.value ?? 0;
   }
 
   seriesId(entity: string, metric: string): number {
     const key = `${entity}\u0000${metric}`;
     let id = this.#seriesIds.get(key);
     if (id === undefined) {
+      // Rare (a new device or metric) and local: SQLite allocates it synchronously.
       this.#insertSeries.run(entity, metric);
       id = (this.#selectSeries.get(entity, metric) as { id: number }).id;
       this.#seriesIds.set(key, id);
@@ -126,7 +174,6 @@ export class SqliteStore {
     return id;
   }
 
-  /** Queues a sample; it reaches the disk at the next flush. */
   addSample(seriesId: number, tsMs: number, value: number): void {
     this.#sSeries.push(seriesId);
     this.#sTs.push(tsMs);
@@ -138,17 +185,16 @@ export class SqliteStore {
     this.#quarantine.push({ receivedMs, topic: topic.slice(0, 512), reason, detail, payload: Buffer.from(cut) });
   }
 
-  /** Queues an alarm's current state and the transition that led to it (who, when, why). */
   addAlarmTransition(alarm: AlarmEntity, event: AlarmEventRow): void {
     this.#alarms.set(alarm.id, { ...alarm });
     this.#alarmEvents.push(event);
   }
 
-  loadAlarms(): AlarmEntity[] {
+  async loadAlarms(): Promise<AlarmEntity[]> {
     return (this.#db.prepare('SELECT json FROM alarms').all() as { json: string }[]).map((r) => JSON.parse(r.json) as AlarmEntity);
   }
 
-  alarmEvents(alarmId: string, limit = 100): AlarmEventRow[] {
+  async alarmEvents(alarmId: string, limit = 100): Promise<AlarmEventRow[]> {
     return this.#db
       .prepare('SELECT alarm_id AS alarmId, from_state AS "from", to_state AS "to", at_ms AS atMs, by, reason FROM alarm_events WHERE alarm_id = ? ORDER BY id DESC LIMIT ?')
       .all(alarmId, limit) as AlarmEventRow[];
@@ -158,8 +204,11 @@ export class SqliteStore {
     return this.#sTs.length + this.#quarantine.length + this.#alarmEvents.length;
   }
 
-  /** Writes everything queued in one transaction; returns the number of rows written. */
-  flush(): number {
+  async flush(): Promise<number> {
+    return this.#flushSync();
+  }
+
+  #flushSync(): number {
     const n = this.#sTs.length;
     const q = this.#quarantine;
     const alarms = this.#alarms;
@@ -174,41 +223,55 @@ export class SqliteStore {
     this.#sTs = [];
     this.#sVal = [];
     this.#quarantine = [];
+    let minTs = Infinity;
     this.#db.transaction(() => {
-      for (let i = 0; i < n; i++) this.#insertSample.run(series[i], ts[i], val[i]);
+      for (let i = 0; i < n; i++) {
+        const t = ts[i]!;
+        if (t < minTs) minTs = t;
+        this.#insertSample.run(series[i], t, val[i]);
+      }
       for (const r of q) this.#insertQuarantine.run(r.receivedMs, r.topic, r.reason, r.detail, r.payload);
       if (q.length > 0) this.#trimQuarantine.run(QUARANTINE_LIMIT);
       for (const a of alarms.values()) this.#upsertAlarm.run(a.id, a.state, a.lastChangeMs, JSON.stringify(a));
       for (const e of events) this.#insertAlarmEvent.run(e.alarmId, e.from, e.to, e.atMs, e.by, e.reason);
     })();
+    if (n > 0 && minTs < this.#meta('wm1')) this.#lateFromMs = Math.min(this.#lateFromMs, minTs);
     return n + q.length + events.length;
   }
 
-  /**
-   * A series over [fromMs, toMs], averaged into buckets when the raw samples would exceed
-   * `maxPoints` (the chart never gets more points than it has pixels for).
-   */
-  history(entity: string, metric: string, fromMs: number, toMs: number, maxPoints: number): HistoryResponse {
+  async history(entity: string, metric: string, fromMs: number, toMs: number, maxPoints: number): Promise<HistoryResponse> {
     const res: HistoryResponse = { entity, metric, fromMs, toMs, stepSec: 0, tsMs: [], values: [] };
-    const row = this.#selectSeries.get(entity, metric) as { id: number } | undefined;
-    if (!row) return res;
-    const count = (
-      this.#db.prepare('SELECT count(*) AS n FROM samples WHERE series_id = ? AND ts_ms BETWEEN ? AND ?').get(row.id, fromMs, toMs) as { n: number }
-    ).n;
+    const id = this.#seriesIds.get(`${entity}\u0000${metric}`);
+    if (id === undefined) return res;
+    const rawFloor = this.#meta('raw_floor');
     let rows: { t: number; v: number | null }[];
-    if (count <= maxPoints) {
+    const rawFits =
+      fromMs >= rawFloor &&
+      (this.#db.prepare('SELECT count(*) AS n FROM samples WHERE series_id = ? AND ts_ms BETWEEN ? AND ?').get(id, fromMs, toMs) as { n: number }).n <=
+        maxPoints;
+    if (rawFits) {
       rows = this.#db
         .prepare('SELECT ts_ms AS t, value AS v FROM samples WHERE series_id = ? AND ts_ms BETWEEN ? AND ? ORDER BY ts_ms')
-        .all(row.id, fromMs, toMs) as typeof rows;
+        .all(id, fromMs, toMs) as typeof rows;
     } else {
-      const stepMs = Math.ceil((toMs - fromMs) / maxPoints / 1000) * 1000;
+      const { source, stepMs } = pickResolution(fromMs, toMs, maxPoints, rawFloor, this.#meta('m1_floor'));
+      const p = planAggregate(source, stepMs, fromMs, toMs, this.#meta('wm1'), this.#meta('wm15'));
       res.stepSec = stepMs / 1000;
+      // Each source gives (bucket, sum, count) per step; the outer query merges the sources.
+      // JS numbers bind as REAL: the bucket division needs an integer (BigInt) step.
+      const parts = ['SELECT (ts_ms / $step) * $step AS b, sum(value) AS s, count(value) AS c FROM samples WHERE series_id = $id AND ts_ms >= $rlo AND ts_ms < $rhi GROUP BY b'];
+      const params: Record<string, number | bigint> = { step: BigInt(stepMs), id, rlo: p.raw[0], rhi: p.raw[1] };
+      if (p.m1 && p.m1[0] < p.m1[1]) {
+        parts.push('SELECT (bucket_ms / $step) * $step AS b, sum(avg * count) AS s, sum(count) AS c FROM samples_1m WHERE series_id = $id AND bucket_ms >= $mlo AND bucket_ms < $mhi GROUP BY b');
+        Object.assign(params, { mlo: p.m1[0], mhi: p.m1[1] });
+      }
+      if (p.q15 && p.q15[0] < p.q15[1]) {
+        parts.push('SELECT (bucket_ms / $step) * $step AS b, sum(avg * count) AS s, sum(count) AS c FROM samples_15m WHERE series_id = $id AND bucket_ms >= $qlo AND bucket_ms < $qhi GROUP BY b');
+        Object.assign(params, { qlo: p.q15[0], qhi: p.q15[1] });
+      }
       rows = this.#db
-        .prepare(
-          // JS numbers bind as REAL; the bucket division must be an integer one.
-          'SELECT (ts_ms / $step) * $step AS t, avg(value) AS v FROM samples WHERE series_id = $id AND ts_ms BETWEEN $from AND $to GROUP BY t ORDER BY t',
-        )
-        .all({ step: BigInt(stepMs), id: row.id, from: fromMs, to: toMs }) as typeof rows;
+        .prepare(`SELECT b AS t, sum(s) / nullif(sum(c), 0) AS v FROM (${parts.join(' UNION ALL ')}) GROUP BY b ORDER BY b`)
+        .all(params) as typeof rows;
     }
     for (const r of rows) {
       res.tsMs.push(r.t);
@@ -217,8 +280,18 @@ export class SqliteStore {
     return res;
   }
 
-  /** Latest sample of a series, for tests and diagnostics. */
-  latest(entity: string, metric: string): { tsMs: number; value: number } | null {
+  async searchSeries(q: string, limit: number): Promise<SeriesRow[]> {
+    const needle = q.toLowerCase();
+    return this.#db
+      .prepare(
+        `SELECT entity, metric FROM series
+         WHERE instr(lower(entity), $q) > 0 OR instr(lower(metric), $q) > 0
+         ORDER BY (instr(lower(entity), $q) = 1 OR instr(lower(metric), $q) = 1) DESC, entity, metric LIMIT $limit`,
+      )
+      .all({ q: needle, limit }) as SeriesRow[];
+  }
+
+  async latest(entity: string, metric: string): Promise<{ tsMs: number; value: number } | null> {
     const r = this.#db
       .prepare(
         'SELECT s.ts_ms AS tsMs, s.value AS value FROM samples s JOIN series x ON x.id = s.series_id WHERE x.entity = ? AND x.metric = ? ORDER BY s.ts_ms DESC LIMIT 1',
@@ -227,15 +300,158 @@ export class SqliteStore {
     return r ?? null;
   }
 
-  quarantine(limit = 100): QuarantineRow[] {
+  async quarantine(limit = 100): Promise<QuarantineRow[]> {
     return this.#db
       .prepare('SELECT id, received_ms AS receivedMs, topic, reason, detail, payload FROM quarantine ORDER BY id DESC LIMIT ?')
       .all(limit) as QuarantineRow[];
   }
 
-  /** Deletes raw samples older than the cut-off; returns rows removed. */
-  prune(olderThanMs: number): number {
-    return this.#db.prepare('DELETE FROM samples WHERE ts_ms < ?').run(olderThanMs).changes;
+  /**
+   * Deletes rows of `table` with `col < cutoff`, PRUNE_CHUNK_ROWS per statement, yielding to the
+   * event loop between statements. Returns rows deleted, chunks and the longest chunk (ms).
+   */
+  async #pruneChunked(table: string, keyCols: string, col: string, cutoff: number): Promise<{ n: number; chunks: number; maxMs: number }> {
+    const stmt = this.#db.prepare(`DELETE FROM ${table} WHERE (${keyCols}) IN (SELECT ${keyCols} FROM ${table} WHERE ${col} < ? LIMIT ?)`);
+    let n = 0;
+    let chunks = 0;
+    let maxMs = 0;
+    for (;;) {
+      const t0 = performance.now();
+      const c = stmt.run(cutoff, PRUNE_CHUNK_ROWS).changes;
+      maxMs = Math.max(maxMs, performance.now() - t0);
+      chunks++;
+      n += c;
+      if (c < PRUNE_CHUNK_ROWS) return { n, chunks, maxMs };
+      await yieldLoop();
+    }
+  }
+
+  async prune(olderThanMs: number): Promise<number> {
+    const cut = Math.min(olderThanMs, this.#meta('wm1') || olderThanMs);
+    const r = await this.#pruneChunked('samples', 'series_id, ts_ms', 'ts_ms', cut);
+    if (cut > this.#meta('raw_floor')) this.#setMeta.run('raw_floor', cut);
+    return r.n;
+  }
+
+  /** Rolls raw samples of [lo, hi) into 1-minute rows, ROLLUP_CHUNK_MINUTES of data per transaction. */
+  async #rollup1m(lo: number, hi: number): Promise<number> {
+    const nextTs = this.#db.prepare('SELECT min(ts_ms) AS t FROM samples WHERE ts_ms >= ? AND ts_ms < ?');
+    const roll = this.#db.prepare(
+      `INSERT OR REPLACE INTO samples_1m (series_id, bucket_ms, avg, min, max, count)
+       SELECT series_id, (ts_ms / 60000) * 60000, avg(value), min(value), max(value), count(value)
+       FROM samples WHERE ts_ms >= ? AND ts_ms < ? GROUP BY series_id, (ts_ms / 60000)`,
+    );
+    let rows = 0;
+    let at = lo;
+    while (at < hi) {
+      // Skip gaps without data in one step (the index on ts_ms answers this at once).
+      const t = (nextTs.get(at, hi) as { t: number | null }).t;
+      if (t === null) break;
+      const from = Math.floor(t / MINUTE_MS) * MINUTE_MS;
+      const to = Math.min(hi, from + ROLLUP_CHUNK_MINUTES * MINUTE_MS);
+      this.#db.transaction(() => {
+        rows += roll.run(from, to).changes;
+        this.#setMeta.run('wm1', Math.max(this.#meta('wm1'), to));
+      })();
+      at = to;
+      await yieldLoop();
+    }
+    if (hi > this.#meta('wm1')) this.#setMeta.run('wm1', hi);
+    return rows;
+  }
+
+  /** Rolls 1-minute rows of [lo, hi) into 15-minute rows (count-weighted mean), a day per transaction. */
+  async #rollup15m(lo: number, hi: number): Promise<number> {
+    const nextTs = this.#db.prepare('SELECT min(bucket_ms) AS t FROM samples_1m WHERE bucket_ms >= ? AND bucket_ms < ?');
+    const roll = this.#db.prepare(
+      `INSERT OR REPLACE INTO samples_15m (series_id, bucket_ms, avg, min, max, count)
+       SELECT series_id, (bucket_ms / 900000) * 900000, sum(avg * count) / nullif(sum(count), 0), min(min), max(max), sum(count)
+       FROM samples_1m WHERE bucket_ms >= ? AND bucket_ms < ? GROUP BY series_id, (bucket_ms / 900000)`,
+    );
+    let rows = 0;
+    let at = lo;
+    while (at < hi) {
+      const t = (nextTs.get(at, hi) as { t: number | null }).t;
+      if (t === null) break;
+      const from = Math.floor(t / QUARTER_MS) * QUARTER_MS;
+      const to = Math.min(hi, from + 96 * QUARTER_MS);
+      this.#db.transaction(() => {
+        rows += roll.run(from, to).changes;
+        this.#setMeta.run('wm15', Math.max(this.#meta('wm15'), to));
+      })();
+      at = to;
+      await yieldLoop();
+    }
+    if (hi > this.#meta('wm15')) this.#setMeta.run('wm15', hi);
+    return rows;
+  }
+
+  maintain(nowMs = Date.now()): Promise<MaintenanceReport> {
+    // One run at a time; a second caller shares the running one.
+    this.#maintaining ??= this.#maintain(nowMs).finally(() => (this.#maintaining = null));
+    return this.#maintaining;
+  }
+
+  async #maintain(nowMs: number): Promise<MaintenanceReport> {
+    this.#flushSync();
+    const r = this.retention;
+    // 1-minute roll-up: from the watermark (or the oldest sample, or the oldest late sample) to the last closed minute.
+    const closed1m = Math.floor((nowMs - ROLLUP_GRACE_MS) / MINUTE_MS) * MINUTE_MS;
+    let wm1 = this.#meta('wm1');
+    const rawFloor = this.#meta('raw_floor');
+    let lo1 = wm1;
+    if (wm1 === 0) lo1 = (this.#db.prepare('SELECT min(ts_ms) AS t FROM samples').get() as { t: number | null }).t ?? closed1m;
+    if (this.#lateFromMs < lo1) lo1 = Math.max(this.#lateFromMs, rawFloor);
+    lo1 = Math.floor(lo1 / MINUTE_MS) * MINUTE_MS;
+    const late = this.#lateFromMs;
+    this.#lateFromMs = Infinity;
+    const rolledUp1m = closed1m > lo1 ? await this.#rollup1m(lo1, Math.max(closed1m, wm1)) : 0;
+    wm1 = this.#meta('wm1');
+    // 15-minute roll-up of the closed quarters below the 1-minute watermark.
+    const closed15 = Math.floor(wm1 / QUARTER_MS) * QUARTER_MS;
+    const wm15 = this.#meta('wm15');
+    let lo15 = wm15 === 0 ? ((this.#db.prepare('SELECT min(bucket_ms) AS t FROM samples_1m').get() as { t: number | null }).t ?? closed15) : wm15;
+    if (late < lo15) lo15 = Math.max(late, this.#meta('m1_floor'));
+    lo15 = Math.floor(lo15 / QUARTER_MS) * QUARTER_MS;
+    const rolledUp15m = closed15 > lo15 ? await this.#rollup15m(lo15, Math.max(closed15, wm15)) : 0;
+    const wm15After = this.#meta('wm15');
+
+    // Pruning: never below what has been rolled up into the next resolution.
+    const rawCut = Math.min(nowMs - r.rawDays * DAY_MS, wm1);
+    const m1Cut = Math.min(nowMs - r.oneMinuteDays * DAY_MS, wm15After);
+    const m15Cut = nowMs - r.fifteenMinuteDays * DAY_MS;
+    const raw = await this.#pruneChunked('samples', 'series_id, ts_ms', 'ts_ms', rawCut);
+    const m1 = await this.#pruneChunked('samples_1m', 'series_id, bucket_ms', 'bucket_ms', m1Cut);
+    const m15 = await this.#pruneChunked('samples_15m', 'series_id, bucket_ms', 'bucket_ms', m15Cut);
+    const qu = await this.#pruneChunked('quarantine', 'id', 'received_ms', nowMs - r.quarantineDays * DAY_MS);
+    const ev = await this.#pruneChunked('alarm_events', 'id', 'at_ms', nowMs - r.alarmEventDays * DAY_MS);
+    this.#db.transaction(() => {
+      if (rawCut > this.#meta('raw_floor')) this.#setMeta.run('raw_floor', rawCut);
+      if (m1Cut > this.#meta('m1_floor')) this.#setMeta.run('m1_floor', m1Cut);
+      if (m15Cut > this.#meta('m15_floor')) this.#setMeta.run('m15_floor', m15Cut);
+    })();
+    const all = [raw, m1, m15, qu, ev];
+    return {
+      rolledUp1m,
+      rolledUp15m,
+      pruned: { raw: raw.n, oneMinute: m1.n, fifteenMinute: m15.n, quarantine: qu.n, alarmEvents: ev.n },
+      chunks: all.reduce((a, x) => a + x.chunks, 0),
+      maxChunkMs: Math.max(...all.map((x) => x.maxMs)),
+      rolledUpTo1mMs: wm1,
+      rolledUpTo15mMs: wm15After,
+    };
+  }
+
+  async counts() {
+    const c = (t: string) => (this.#db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+    return {
+      series: c('series'),
+      raw: c('samples'),
+      oneMinute: c('samples_1m'),
+      fifteenMinute: c('samples_15m'),
+      quarantine: c('quarantine'),
+      alarmEvents: c('alarm_events'),
+    };
   }
 
   ok(): boolean {
@@ -246,8 +462,10 @@ export class SqliteStore {
     }
   }
 
-  close(): void {
-    this.flush();
+  async close(): Promise<void> {
+    if (!this.#db.open) return;
+    await this.#maintaining?.catch(() => undefined);
+    this.#flushSync();
     this.#db.close();
   }
 }

@@ -1,22 +1,22 @@
 /**
- * A signal installation's identity (`TlsMeta`) and detector naming, shared by the emulators.
- *
- * The detector counts of the simulated city now come from the closed-loop traffic model
- * (`sim/traffic/model.ts`) through the signal controllers (`sim/devices/controller.ts`,
- * `SignalController.detectorReport`), run over MQTT by `sim/traffic-run.ts`.
- * `TlsDetectorEmulator` below is the old open-loop Poisson emulator, kept only until `sim/run.ts`
- * is switched over to `runTrafficSim`; do not build on it.
+ * A signal installation's identity (`TlsMeta`) and detector naming. The detector counts come from
+ * the closed-loop traffic model through the signal controllers (sim/devices/controller.ts), run
+ * over MQTT by sim/traffic-run.ts.
  */
-import type { DetectorReport, TlsMeta } from '../../protocol/index.ts';
-import type { Intersection } from '../city/types.ts';
-import type { Rng } from '../rng.ts';
+import type { TlsMeta, TlsMetaSignal } from '../../protocol/index.ts';
+import type { Intersection, Link } from '../city/types.ts';
 
-/** Free-flow speed, jam density per lane and effective detector length (vehicle 5 m + loop 1.5 m). */
-const VF_KMH = 50;
-const KJ_VEH_KM = 140;
-const LEFF_M = 6.5;
-/** Peak-hour demand per lane of an approach; minor approaches (1 lane) get less. */
-const PEAK_VEH_H_PER_LANE = 520;
+/** Metres of a polyline (equirectangular: links are short). */
+function lengthM(g: readonly (readonly [number, number])[]): number {
+  let m = 0;
+  for (let i = 1; i < g.length; i++) {
+    const [x0, y0] = g[i - 1]!;
+    const [x1, y1] = g[i]!;
+    const kx = 111_320 * Math.cos((((y0 + y1) / 2) * Math.PI) / 180);
+    m += Math.hypot((x1 - x0) * kx, (y1 - y0) * 110_540);
+  }
+  return m;
+}
 
 export function detectorIds(x: Intersection): string[] {
   const ids: string[] = [];
@@ -24,51 +24,28 @@ export function detectorIds(x: Intersection): string[] {
   return ids;
 }
 
-export function tlsMeta(x: Intersection, tsMs: number): TlsMeta {
+/**
+ * The retained announcement of an installation: position, approaches (with the feeding road where
+ * the city's network has it, as a deployment's GIS would configure it), detectors and, when given,
+ * the controller's signal groups and default plan.
+ */
+export function tlsMeta(x: Intersection, tsMs: number, signal?: TlsMetaSignal, links?: ReadonlyMap<string, Link>): TlsMeta {
   return {
     id: x.id,
     name: x.name,
     lon: x.pos[0],
     lat: x.pos[1],
     district: x.district,
-    approaches: x.approaches.map((a) => ({ id: a.id, street: a.street, bearingDeg: a.bearingDeg, lanes: a.lanes })),
+    approaches: x.approaches.map((a) => {
+      const l = a.fromLink ? links?.get(a.fromLink) : undefined;
+      const upstream = l
+        ? { tlsId: l.from, lengthM: Math.max(1, Math.round(lengthM(l.geometry))), speedLimitKmh: l.speedLimitKmh, geometry: l.geometry.map(([lo, la]) => [lo, la] as [number, number]) }
+        : undefined;
+      return { id: a.id, street: a.street, bearingDeg: a.bearingDeg, lanes: a.lanes, ...(upstream ? { upstream } : {}) };
+    }),
     detectorIds: detectorIds(x),
     ...(x.generated ? { generated: true } : {}),
+    ...(signal ? { signal } : {}),
     tsMs,
   };
-}
-
-/** Occupancy (%) of a detector passing `flowVehH` on the uncongested branch of Greenshields' model. */
-export function occupancyFromFlow(flowVehH: number): number {
-  const cap = (VF_KMH * KJ_VEH_KM) / 4;
-  const q = Math.min(flowVehH, cap * 0.999);
-  const k = (KJ_VEH_KM / 2) * (1 - Math.sqrt(1 - (4 * q) / (VF_KMH * KJ_VEH_KM)));
-  return Math.min(100, (k * LEFF_M) / 10);
-}
-
-/** @deprecated Open-loop Poisson counts that ignore the signals; use `runTrafficSim` (sim/traffic-run.ts). */
-export class TlsDetectorEmulator {
-  readonly x: Intersection;
-  readonly #rng: Rng;
-  /** Per-approach demand weight, fixed per site: some approaches are busier than others. */
-  readonly #weights: number[];
-
-  constructor(x: Intersection, rng: Rng) {
-    this.x = x;
-    this.#rng = rng;
-    this.#weights = x.approaches.map((a) => (a.lanes >= 2 ? 0.8 : 0.45) + 0.4 * rng.next());
-  }
-
-  report(tsMs: number, intervalSec: number, demandFactor: number): DetectorReport {
-    const detectors: DetectorReport['detectors'] = [];
-    this.x.approaches.forEach((a, i) => {
-      const flowVehH = PEAK_VEH_H_PER_LANE * this.#weights[i]! * demandFactor;
-      for (let l = 1; l <= a.lanes; l++) {
-        const count = this.#rng.poisson((flowVehH * intervalSec) / 3600);
-        const occ = occupancyFromFlow((count * 3600) / intervalSec);
-        detectors.push({ id: `${this.x.id}-${a.id}${l}`, count, occupancyPct: Math.round(occ * 10) / 10 });
-      }
-    });
-    return { tsMs, intervalSec, detectors };
-  }
 }

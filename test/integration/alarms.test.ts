@@ -56,7 +56,7 @@ describe('stale / lost detection and alarms', () => {
 
     th = await startTestHub({ DATA_DIR: dataDir });
     expect(th.hub.alarms.entities.get(id)).toMatchObject({ state: 'ACKED', ackedBy: 'test-operator' });
-    expect(th.hub.store.alarmEvents(id).map((e) => e.to)).toEqual(['ACKED', 'UNACK']);
+    expect((await th.hub.store.alarmEvents(id)).map((e) => e.to)).toEqual(['ACKED', 'UNACK']);
     rmSync(dataDir, { recursive: true, force: true });
   });
 });

@@ -118,10 +118,10 @@ describe('parking', () => {
     expect(e).toMatchObject({ name: 'City Palais', capacity: 500, vacant: 2, status: 'full', trend: 'increasing' });
     expect(await rejectedBy('schema', schemaBefore + 1)).toBe(schemaBefore + 1);
     expect(await rejectedBy('unknown_device', unknownBefore + 1)).toBe(unknownBefore + 1);
-    th.hub.store.flush();
-    const quarantined = th.hub.store.quarantine(50).find((q) => q.reason === 'schema' && q.topic.includes('P-CITY'));
+    await th.hub.store.flush();
+    const quarantined = (await th.hub.store.quarantine(50)).find((q) => q.reason === 'schema' && q.topic.includes('P-CITY'));
     expect(quarantined?.detail).toMatch(/totalParkingCapacity is 500/);
-    expect(th.hub.store.latest('parking:P-CITY', 'occupied')).toMatchObject({ value: 498 });
+    expect(await th.hub.store.latest('parking:P-CITY', 'occupied')).toMatchObject({ value: 498 });
 
     th.hub.checkNow(now + 5 * 60_000);
     expect(th.hub.alarmEngine.alarms.has('parking:P-CITY|full')).toBe(false);
@@ -165,8 +165,8 @@ describe('lighting', () => {
     const lampAlarms = all.filter((a) => a.entity.startsWith('lamp:'));
     expect(lampAlarms.map((a) => a.id).sort()).toEqual(['lamp:L-9-0|out', 'lamp:L-9-3|out']);
     for (const a of lampAlarms) expect(a).toMatchObject({ state: 'DSUPR', priority: 'low', causeId: 'cabinet:SK9|fault' });
-    th.hub.store.flush();
-    expect(th.hub.store.latest('cabinet:SK9', 'energyKWh')).toMatchObject({ value: 1234.5 });
+    await th.hub.store.flush();
+    expect(await th.hub.store.latest('cabinet:SK9', 'energyKWh')).toMatchObject({ value: 1234.5 });
 
     const pos = await (await fetch(`${th.url}/api/lighting/lamps`)).json();
     expect(pos.ids).toEqual(lamps.map((l) => l.id));
@@ -206,9 +206,9 @@ describe('environment', () => {
     expect(alarms.get('gauge:ruhrort-t|highWater')).toMatchObject({ state: 'UNACK', priority: 'high', area: 'environment' });
     expect(alarms.get('gauge:ruhrort-t|highWaterMarkI')).toMatchObject({ state: 'DSUPR', priority: 'medium' });
     expect(alarms.get('shorepower:LS-T|faulted')).toMatchObject({ state: 'UNACK', priority: 'medium', area: 'utility' });
-    th.hub.store.flush();
-    expect(th.hub.store.latest('gauge:ruhrort-t', 'waterLevelCm')).toMatchObject({ value: 1135 });
-    expect(th.hub.store.latest('weather:wx-test', 'windSpeedMs')).toMatchObject({ value: 3 });
+    await th.hub.store.flush();
+    expect(await th.hub.store.latest('gauge:ruhrort-t', 'waterLevelCm')).toMatchObject({ value: 1135 });
+    expect(await th.hub.store.latest('weather:wx-test', 'windSpeedMs')).toMatchObject({ value: 3 });
 
     // Inside the 5 cm deadband the alarm holds; below it, it clears after the off-delay.
     await pub(environmentTopics.gaugeObs('ruhrort-t'), { tsMs: now + 1000, waterLevelCm: 1127, trend: 'falling' });
@@ -266,8 +266,8 @@ describe('drone', () => {
     expect(e).toMatchObject({ name: 'Florian Duisburg UAS 1', altM: 60, flightMode: 'transit', missionId: 'E-0815', link: 'live' });
     expect(e.track).toEqual([[6.77, 51.43], [6.77, 51.4301]]);
     expect(th.hub.alarmEngine.alarms.get('drone:FW-UAS-1|batteryLow')).toMatchObject({ state: 'UNACK', priority: 'high', area: 'fire' });
-    th.hub.store.flush();
-    expect(th.hub.store.latest('drone:FW-UAS-1', 'batteryPct')).toMatchObject({ value: 19 });
+    await th.hub.store.flush();
+    expect(await th.hub.store.latest('drone:FW-UAS-1', 'batteryPct')).toMatchObject({ value: 19 });
     th.hub.checkNow(Date.now() + 61_000);
     expect(th.hub.alarmEngine.alarms.get('drone:FW-UAS-1|lost')).toMatchObject({ state: 'UNACK', priority: 'high', area: 'fire' });
   });

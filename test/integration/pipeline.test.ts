@@ -43,8 +43,8 @@ async function endToEnd(env: Record<string, string>) {
   expect(got.flowVehH).toBeGreaterThanOrEqual(0);
 
   // The same measurement reaches the history store (batched; force the flush).
-  th.hub.store.flush();
-  const row = th.hub.store.latest(`tls:${id}`, 'flowVehH');
+  await th.hub.store.flush();
+  const row = await th.hub.store.latest(`tls:${id}`, 'flowVehH');
   expect(row).not.toBeNull();
   expect(row!.tsMs).toBeGreaterThanOrEqual(got.tsMs!);
   const hist = await (await fetch(`${th.url}/api/history?entity=tls:${id}&metric=flowVehH&fromMs=0&toMs=${Date.now() + 1000}`)).json();
@@ -87,8 +87,8 @@ describe('bad input', () => {
     expect(await metricValue(th.url, 'hub_rejected_total', { reason: 'malformed_json' })).toBe(1);
     expect(await metricValue(th.url, 'hub_rejected_total', { reason: 'schema' })).toBe(1);
     expect(await metricValue(th.url, 'hub_rejected_total', { reason: 'unknown_device' })).toBe(1);
-    th.hub.store.flush();
-    const q = th.hub.store.quarantine(10);
+    await th.hub.store.flush();
+    const q = await th.hub.store.quarantine(10);
     expect(q.map((r) => r.reason).sort()).toEqual(['malformed_json', 'schema', 'unknown_device']);
     expect(q.find((r) => r.reason === 'malformed_json')!.payload.toString()).toContain('oops');
 
@@ -97,5 +97,30 @@ describe('bad input', () => {
     await waitFor(() => th!.hub.tls.entities.get(id)!.tsMs! > ts, 5000, 'a newer accepted report');
     const health = await (await fetch(`${th.url}/healthz`)).json();
     expect(health).toMatchObject({ status: 'ok', broker: { connected: true }, db: { ok: true } });
+  });
+});
+
+describe('duplicates', () => {
+  it('counts and quarantines a repeated message, but takes a different one with the same time', async () => {
+    th = await startTestHub({});
+    sim = await runSimulator({ url: th.hub.mqttUrl, speed: 10, seed: 3, intersections: SITES });
+    const id = SITES[0]!.id;
+    await waitFor(() => th!.hub.tls.entities.get(id)?.tsMs, 15_000, 'first accepted report');
+    await sim.stop();
+    sim = null;
+    const dev = await mqtt.connectAsync(th.hub.mqttUrl, { clientId: 'repeating-device' });
+    const ts = Date.now();
+    const a = JSON.stringify({ tsMs: ts, intervalSec: 5, detectors: [{ id: `${id}-n1`, count: 3, occupancyPct: 5 }] });
+    const b = JSON.stringify({ tsMs: ts, intervalSec: 5, detectors: [{ id: `${id}-n1`, count: 4, occupancyPct: 5 }] });
+    await dev.publishAsync(topics.tlsDetectors(id), a);
+    await dev.publishAsync(topics.tlsDetectors(id), a);
+    await dev.publishAsync(topics.tlsDetectors(id), b);
+    await dev.endAsync();
+    let dup = 0;
+    for (let i = 0; i < 100 && dup < 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      dup = await metricValue(th.url, 'hub_rejected_total', { reason: 'duplicate' });
+    }
+    expect(dup).toBe(1);
   });
 });

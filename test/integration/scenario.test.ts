@@ -18,7 +18,7 @@ afterEach(async () => {
   await sim?.stop();
   await th?.close();
   th = sim = sub = null;
-});
+}, 30_000);
 
 describe('scenario through the broker', () => {
   it('innenhafen-fire: closures are applied on time and the drone flies the mission', async () => {
@@ -40,5 +40,5 @@ describe('scenario through the broker', () => {
     expect(['takeoff', 'transit', 'orbit']).toContain(flying.flightMode);
     // Device time is wall time even though the scenario's model clock says 2026-11-18 14:00.
     expect(Math.abs(flying.tsMs - Date.now())).toBeLessThan(60_000);
-  });
+  }, 60_000);
 });

@@ -1,0 +1,300 @@
+/**
+ * History REST routes (`/api/history` with JSON or CSV, `/api/series` search) and the OpenAPI 3.1
+ * document of every REST route of the hub (`/api/openapi.json`). Registered through createApi's
+ * `routes` in hub.ts.
+ */
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { ERROR_CODES, HistoryQuery, type HistoryResponse } from '../../protocol/index.ts';
+import type { Store } from '../store/types.ts';
+import type { ApiRoute } from './api.ts';
+import { sendError, sendJson } from './errors.ts';
+
+export const HistoryParams = HistoryQuery.extend({ format: z.enum(['json', 'csv']).default('json') });
+export const SeriesParams = z.object({
+  q: z.string().max(200).default(''),
+  limit: z.coerce.number().int().min(1).max(50).default(50),
+});
+
+export interface HistoryRoutesDeps {
+  store: Pick<Store, 'history' | 'searchSeries'>;
+  version: string;
+}
+
+function badRequest(res: ServerResponse, issues: z.core.$ZodIssue[]): void {
+  sendError(res, 400, ERROR_CODES.BAD_REQUEST, issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
+}
+
+/** Query parameters given twice are ambiguous: refused rather than guessed. */
+function params(url: URL, res: ServerResponse): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    if (Object.hasOwn(out, k)) {
+      sendError(res, 400, ERROR_CODES.BAD_REQUEST, `${k}: given more than once`);
+      return null;
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/** RFC 4180 CSV of a history answer: `ts_iso,ts_ms,value`, empty value for a gap. */
+export function historyCsv(h: HistoryResponse): string {
+  const lines = ['ts_iso,ts_ms,value'];
+  for (let i = 0; i < h.tsMs.length; i++) {
+    const t = h.tsMs[i]!;
+    const v = h.values[i];
+    lines.push(`${new Date(t).toISOString()},${t},${v === null || v === undefined ? '' : v}`);
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+export function createHistoryRoutes(deps: HistoryRoutesDeps): Record<string, ApiRoute> {
+  let openApiText: string | null = null;
+  return {
+    '/api/history': async (_req, res, url) => {
+      const p = params(url, res);
+      if (!p) return;
+      const q = HistoryParams.safeParse(p);
+      if (!q.success) return badRequest(res, q.error.issues);
+      const { entity, metric, fromMs, toMs, maxPoints, format } = q.data;
+      if (toMs < fromMs) return sendError(res, 400, ERROR_CODES.BAD_REQUEST, 'toMs must not be before fromMs');
+      const h = await deps.store.history(entity, metric, fromMs, toMs, maxPoints);
+      if (format === 'json') return sendJson(res, 200, h);
+      const name = `${entity}_${metric}_${fromMs}_${toMs}`.replace(/[^A-Za-z0-9._-]+/g, '_');
+      const text = historyCsv(h);
+      res.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${name}.csv"`,
+        'cache-control': 'no-store',
+        'content-length': Buffer.byteLength(text),
+      });
+      res.end(text);
+    },
+    '/api/series': async (_req, res, url) => {
+      const p = params(url, res);
+      if (!p) return;
+      const q = SeriesParams.safeParse(p);
+      if (!q.success) return badRequest(res, q.error.issues);
+      sendJson(res, 200, { series: await deps.store.searchSeries(q.data.q, q.data.limit) });
+    },
+    '/api/openapi.json': (_req, res) => {
+      openApiText ??= JSON.stringify(openApiDocument(deps.version));
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(openApiText);
+    },
+  };
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
+const errorResponse = (description: string) => json(ref('Error'), description);
+const ERRORS = {
+  '400': errorResponse('Bad parameters; `error.message` says which and why (E_BAD_REQUEST).'),
+  '405': errorResponse('Only GET and HEAD are allowed (E_METHOD_NOT_ALLOWED).'),
+  '500': errorResponse('Internal error (E_INTERNAL).'),
+};
+const q = (name: string, schema: unknown, description: string, required = false) => ({ name, in: 'query', required, description, schema });
+
+/** OpenAPI 3.1 description of every REST route of the hub. A test checks it lists all of them. */
+export function openApiDocument(version: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Duisburg Leitstelle hub REST API',
+      version,
+      description:
+        'Read-only REST API of the hub (live state streams over Socket.IO, see protocol/realtime.ts). Every error has the body `{"error":{"code","message"}}` with a stable code; see docs/api.md.',
+    },
+    paths: {
+      '/healthz': {
+        get: {
+          summary: 'Liveness and readiness: MQTT broker connection and database.',
+          responses: {
+            '200': json(ref('Health'), 'Healthy.'),
+            '503': json(ref('Health'), 'Degraded: broker disconnected or database not answering.'),
+            '405': ERRORS['405'],
+          },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text exposition format).',
+          responses: { '200': { description: 'Metrics.', content: { 'text/plain': { schema: { type: 'string' } } } }, '405': ERRORS['405'] },
+        },
+      },
+      '/api/config': {
+        get: {
+          summary: 'Client configuration for the dashboard.',
+          responses: { '200': json(ref('ClientConfig'), 'The configuration.'), '405': ERRORS['405'] },
+        },
+      },
+      '/api/history': {
+        get: {
+          summary: 'One series over a time range, raw or averaged into buckets.',
+          description:
+            'Raw samples when the range is still held raw and has at most maxPoints samples; otherwise averages per bucket read from the finest resolution that still holds the range (raw, 1-minute or 15-minute aggregates). `stepSec` says the bucket width (0 = raw).',
+          parameters: [
+            q('entity', { type: 'string', minLength: 1, maxLength: 200 }, 'Entity id, e.g. `tls:K001`.', true),
+            q('metric', { type: 'string', minLength: 1, maxLength: 100 }, 'Metric name, e.g. `flowVehH`.', true),
+            q('fromMs', { type: 'integer', minimum: 0 }, 'Start, epoch milliseconds (inclusive).', true),
+            q('toMs', { type: 'integer', minimum: 0 }, 'End, epoch milliseconds (inclusive); not before fromMs.', true),
+            q('maxPoints', { type: 'integer', minimum: 2, maximum: 10000, default: 1000 }, 'Upper bound on points returned.'),
+            q('format', { type: 'string', enum: ['json', 'csv'], default: 'json' }, '`csv` answers text/csv (`ts_iso,ts_ms,value`) as an attachment.'),
+          ],
+          responses: {
+            '200': {
+              description: 'The series (empty arrays for an unknown series).',
+              content: {
+                'application/json': { schema: ref('HistoryResponse') },
+                'text/csv': { schema: { type: 'string', description: 'Header `ts_iso,ts_ms,value`, one line per point, empty value for a gap.' } },
+              },
+              headers: { 'Content-Disposition': { description: 'With format=csv: `attachment; filename="…csv"`.', schema: { type: 'string' } } },
+            },
+            ...ERRORS,
+          },
+        },
+      },
+      '/api/series': {
+        get: {
+          summary: 'Search the stored series by entity or metric (case-insensitive substring, prefix matches first).',
+          parameters: [
+            q('q', { type: 'string', maxLength: 200, default: '' }, 'Text to search for; empty lists series in name order.'),
+            q('limit', { type: 'integer', minimum: 1, maximum: 50, default: 50 }, 'At most this many results.'),
+          ],
+          responses: {
+            '200': json({ type: 'object', required: ['series'], properties: { series: { type: 'array', items: ref('Series') } } }, 'Matching series.'),
+            ...ERRORS,
+          },
+        },
+      },
+      '/api/transit/lines': {
+        get: {
+          summary: 'Transit lines as announced by the vehicles’ feeds (TransitLineMeta, protocol/transit.ts).',
+          responses: { '200': json({ type: 'array', items: { type: 'object', description: 'TransitLineMeta' } }, 'All known lines.'), '405': ERRORS['405'] },
+        },
+      },
+      '/api/corridors': {
+        get: {
+          summary: 'Travel time now and at free flow along the main corridors (both directions).',
+          responses: { '200': json({ type: 'array', items: { type: 'object', description: 'Corridor travel time (server/fusion)' } }, 'One entry per corridor and direction.'), '405': ERRORS['405'] },
+        },
+      },
+      '/api/transit/arrivals': {
+        get: {
+          summary: 'Next arrivals at a stop.',
+          parameters: [q('stop', { type: 'string', minLength: 1, maxLength: 100 }, 'Stop id.', true)],
+          responses: {
+            '200': json(
+              { type: 'object', properties: { stopId: { type: 'string' }, nowMs: { type: 'integer' }, arrivals: { type: 'array', items: { type: 'object' } } } },
+              'Predicted arrivals.',
+            ),
+            '400': ERRORS['400'],
+            '404': errorResponse('No line serves this stop (E_NOT_FOUND).'),
+            '405': ERRORS['405'],
+          },
+        },
+      },
+      '/api/transit/headways': {
+        get: {
+          summary: 'Latest observed headways per line and direction, with the scheduled one and bunching.',
+          responses: {
+            '200': json(
+              {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    lineId: { type: 'string' },
+                    directionId: { type: 'integer' },
+                    headwaySec: { type: 'number' },
+                    scheduledSec: { type: ['number', 'null'] },
+                    bunched: { type: 'boolean' },
+                    stopId: { type: 'string' },
+                    tsMs: { type: 'integer' },
+                    recent: { type: 'array', items: { type: 'number' } },
+                  },
+                },
+              },
+              'Headways.',
+            ),
+            '405': ERRORS['405'],
+          },
+        },
+      },
+      '/api/lighting/districts': {
+        get: {
+          summary: 'Street-lighting power now (kW) and energy today (kWh, local day) per district.',
+          responses: { '200': json({ type: 'object', properties: { day: { type: 'string' }, districts: { type: 'array', items: { type: 'object' } } } }, 'Per district.'), '405': ERRORS['405'] },
+        },
+      },
+      '/api/lighting/workorders': {
+        get: {
+          summary: 'Lamp maintenance work orders, newest first.',
+          parameters: [q('state', { type: 'string', enum: ['open', 'assigned', 'fixed'] }, 'Only orders in this state.')],
+          responses: { '200': json({ type: 'array', items: { type: 'object' } }, 'Work orders.'), '405': ERRORS['405'] },
+        },
+      },
+      '/api/lighting/lamps': {
+        get: {
+          summary: 'Positions of all street lamps as parallel arrays.',
+          responses: { '200': json(ref('LampPositions'), 'All known lamps.'), '405': ERRORS['405'] },
+        },
+      },
+      '/api/openapi.json': {
+        get: { summary: 'This document.', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1 document.'), '405': ERRORS['405'] } },
+      },
+    },
+    components: {
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string', enum: Object.values(ERROR_CODES) }, message: { type: 'string' } },
+            },
+          },
+        },
+        Health: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['ok', 'degraded'] },
+            uptimeSec: { type: 'integer' },
+            broker: { type: 'object', properties: { connected: { type: 'boolean' } } },
+            db: { type: 'object', properties: { ok: { type: 'boolean' } } },
+          },
+        },
+        ClientConfig: {
+          type: 'object',
+          properties: { hubId: { type: 'string' }, version: { type: 'string' }, basemapStyleUrl: { type: 'string' }, tickHz: { type: 'number' } },
+        },
+        HistoryResponse: {
+          type: 'object',
+          required: ['entity', 'metric', 'fromMs', 'toMs', 'stepSec', 'tsMs', 'values'],
+          properties: {
+            entity: { type: 'string' },
+            metric: { type: 'string' },
+            fromMs: { type: 'integer' },
+            toMs: { type: 'integer' },
+            stepSec: { type: 'integer', description: 'Seconds per point (0 = raw samples; 60/900 multiples = from 1-minute/15-minute aggregates).' },
+            tsMs: { type: 'array', items: { type: 'integer' } },
+            values: { type: 'array', items: { type: ['number', 'null'] } },
+          },
+        },
+        Series: { type: 'object', required: ['entity', 'metric'], properties: { entity: { type: 'string' }, metric: { type: 'string' } } },
+        LampPositions: {
+          type: 'object',
+          properties: {
+            ids: { type: 'array', items: { type: 'string' } },
+            lon: { type: 'array', items: { type: 'number' } },
+            lat: { type: 'array', items: { type: 'number' } },
+            cabinet: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
+    },
+  };
+}

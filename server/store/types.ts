@@ -1,0 +1,177 @@
+/**
+ * What the hub and the device kinds use of the history store. Two implementations: SQLite (the
+ * default, a file under DATA_DIR) and PostgreSQL (when DATABASE_URL is set).
+ *
+ * The hot path (`seriesId`, `addSample`, `addQuarantine`, `addAlarmTransition`) is synchronous and
+ * only buffers: a network database cannot answer within a message handler. Series ids come from a
+ * cache loaded at open; new series are created in the next `flush()`. Everything that reads or
+ * writes the database returns a Promise.
+ */
+import type { AlarmEntity, HistoryResponse } from '../../protocol/index.ts';
+
+export interface QuarantineRow {
+  id: number;
+  receivedMs: number;
+  topic: string;
+  reason: string;
+  detail: string;
+  payload: Buffer;
+}
+
+export interface AlarmEventRow {
+  alarmId: string;
+  from: string;
+  to: string;
+  atMs: number;
+  by: string;
+  reason: string;
+}
+
+export interface SeriesRow {
+  entity: string;
+  metric: string;
+}
+
+/** How long each resolution is kept (days). */
+export interface Retention {
+  rawDays: number;
+  oneMinuteDays: number;
+  fifteenMinuteDays: number;
+  /** Alarm transitions (the audit trail). */
+  alarmEventDays: number;
+  /** Quarantined messages (also capped by count, QUARANTINE_LIMIT). */
+  quarantineDays: number;
+}
+
+export const DEFAULT_RETENTION: Retention = {
+  rawDays: 7,
+  oneMinuteDays: 90,
+  fifteenMinuteDays: 730,
+  alarmEventDays: 365,
+  quarantineDays: 7,
+};
+
+/** What one maintenance run did. */
+export interface MaintenanceReport {
+  /** 1-minute / 15-minute aggregate rows written (inserted or recomputed). */
+  rolledUp1m: number;
+  rolledUp15m: number;
+  /** Rows deleted per table. */
+  pruned: { raw: number; oneMinute: number; fifteenMinute: number; quarantine: number; alarmEvents: number };
+  /** Number of delete chunks and the longest single one (ms): how long the event loop was held. */
+  chunks: number;
+  maxChunkMs: number;
+  /** Watermarks after the run: aggregates are complete below these (ms). */
+  rolledUpTo1mMs: number;
+  rolledUpTo15mMs: number;
+}
+
+/** Quarantine keeps the newest rows only; a flood of garbage cannot fill the disk. */
+export const QUARANTINE_LIMIT = 10_000;
+/** Raw payloads larger than this are cut in quarantine. */
+export const QUARANTINE_PAYLOAD_BYTES = 4096;
+/** Minutes closer to "now" than this are not rolled up yet (late samples still arrive). */
+export const ROLLUP_GRACE_MS = 2 * 60_000;
+/** Rows per DELETE statement when pruning: bounds how long one statement holds the event loop. */
+export const PRUNE_CHUNK_ROWS = 5000;
+export const MINUTE_MS = 60_000;
+export const QUARTER_MS = 15 * 60_000;
+export const DAY_MS = 86_400_000;
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** The SQLite file (SQLite only). */
+  readonly path?: string;
+
+  /** Id of a series; synchronous (from the cache; a new series is written at the next flush). */
+  seriesId(entity: string, metric: string): number;
+  /** Queues a sample; it reaches the database at the next flush. */
+  addSample(seriesId: number, tsMs: number, value: number): void;
+  addQuarantine(receivedMs: number, topic: string, reason: string, detail: string, payload: Uint8Array): void;
+  /** Queues an alarm's current state and the transition that led to it (who, when, why). */
+  addAlarmTransition(alarm: AlarmEntity, event: AlarmEventRow): void;
+  readonly pendingRows: number;
+
+  /** Writes everything queued in one transaction; resolves to the number of rows written. */
+  flush(): Promise<number>;
+  loadAlarms(): Promise<AlarmEntity[]>;
+  alarmEvents(alarmId: string, limit?: number): Promise<AlarmEventRow[]>;
+  /**
+   * A series over [fromMs, toMs] with at most about `maxPoints` points: raw samples when they fit,
+   * else averages per bucket from the finest resolution that still holds the range (raw,
+   * 1-minute or 15-minute aggregates); `stepSec` tells the bucket width (0 = raw).
+   */
+  history(entity: string, metric: string, fromMs: number, toMs: number, maxPoints: number): Promise<HistoryResponse>;
+  /** Series whose entity or metric contains `q` (case-insensitive), prefix matches first. */
+  searchSeries(q: string, limit: number): Promise<SeriesRow[]>;
+  /** Latest raw sample of a series, for tests and diagnostics. */
+  latest(entity: string, metric: string): Promise<{ tsMs: number; value: number } | null>;
+  quarantine(limit?: number): Promise<QuarantineRow[]>;
+  /**
+   * Rolls up closed minutes / quarters and prunes every table to its retention, in chunks (never
+   * on the hot path). `nowMs` is injectable for tests.
+   */
+  maintain(nowMs?: number): Promise<MaintenanceReport>;
+  /** Deletes raw samples older than the cut-off, in chunks; resolves to rows removed. */
+  prune(olderThanMs: number): Promise<number>;
+  /** Row counts per table (tests, diagnostics). */
+  counts(): Promise<Record<'series' | 'raw' | 'oneMinute' | 'fifteenMinute' | 'quarantine' | 'alarmEvents', number>>;
+  /** Last known health: SQLite asks the file; PostgreSQL reports whether the last round trip worked. */
+  ok(): boolean;
+  /** Flushes and closes. */
+  close(): Promise<void>;
+}
+
+/** Bucket width (ms) for a range and point budget, whole seconds as before. */
+export function stepFor(fromMs: number, toMs: number, maxPoints: number): number {
+  return Math.max(1000, Math.ceil((toMs - fromMs) / maxPoints / 1000) * 1000);
+}
+
+/**
+ * Which table answers a history query. `rawFloorMs` / `oneMinuteFloorMs`: below these the raw /
+ * 1-minute rows have been pruned. Raw when the range is still held raw and the bucket is below a
+ * minute; 1-minute aggregates when held and the bucket is below 15 minutes; else 15-minute.
+ * The bucket width is rounded up to a multiple of the source's resolution.
+ */
+export function pickResolution(
+  fromMs: number,
+  toMs: number,
+  maxPoints: number,
+  rawFloorMs: number,
+  oneMinuteFloorMs: number,
+): { source: 'raw' | '1m' | '15m'; stepMs: number } {
+  const step = stepFor(fromMs, toMs, maxPoints);
+  if (fromMs >= rawFloorMs && step < MINUTE_MS) return { source: 'raw', stepMs: step };
+  if (fromMs >= oneMinuteFloorMs && step < QUARTER_MS) return { source: '1m', stepMs: Math.ceil(step / MINUTE_MS) * MINUTE_MS };
+  return { source: '15m', stepMs: Math.ceil(step / QUARTER_MS) * QUARTER_MS };
+}
+
+/** Where an aggregated history query reads: the finer sources cover what the coarser do not yet. */
+export interface Plan {
+  stepMs: number;
+  /** [from, to) per source; an empty range when lo >= hi. */
+  q15: [number, number] | null;
+  m1: [number, number] | null;
+  raw: [number, number];
+}
+
+/**
+ * Splits [fromMs, toMs] across the 15-minute table (below its watermark), the 1-minute table
+ * (below its watermark) and raw samples (the not yet rolled-up tail).
+ */
+export function planAggregate(
+  source: 'raw' | '1m' | '15m',
+  stepMs: number,
+  fromMs: number,
+  toMs: number,
+  wm1: number,
+  wm15: number,
+): Plan {
+  const end = toMs + 1; // inclusive toMs
+  if (source === 'raw') return { stepMs, q15: null, m1: null, raw: [fromMs, end] };
+  const f = Math.floor(fromMs / stepMs) * stepMs;
+  if (source === '1m') return { stepMs, q15: null, m1: [f, Math.min(end, wm1)], raw: [Math.max(f, wm1), end] };
+  const q15hi = Math.min(end, wm15);
+  const m1lo = Math.max(f, wm15);
+  return { stepMs, q15: [f, q15hi], m1: [m1lo, Math.min(end, wm1)], raw: [Math.max(m1lo, wm1), end] };
+}
