@@ -11,3 +11,4 @@ export * from './shorepower.ts';
 export * from './construction.ts';
 export * from './drone.ts';
 export * from './payloads.ts';
+export * from './auth.ts';
