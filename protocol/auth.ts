@@ -44,6 +44,7 @@ export const ACTIONS = {
   'users.manage': ['admin'],
   'displays.manage': ['admin'],
   'quarantine.read': ['admin'],
+  'audit.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Action = keyof typeof ACTIONS;
 
@@ -55,3 +56,27 @@ export const LoginRequest = z.object({
   password: z.string().min(1).max(256),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
+
+/** Answer of POST /api/auth/login and GET /api/auth/me. */
+export interface SessionInfo {
+  user: string;
+  role: Role;
+  /** Send as header `x-csrf-token` with every state-changing request. */
+  csrfToken: string;
+}
+
+export const AlarmActionRequest = z.object({
+  id: z.string().min(1).max(300),
+  reason: z.string().trim().max(500).optional(),
+  /** Shelve only: minutes, 1 … 480 (MAX_SHELVE_MS of the alarm engine). */
+  durationMin: z.number().int().min(1).max(480).optional(),
+});
+export type AlarmActionRequest = z.infer<typeof AlarmActionRequest>;
+
+export const CreateUserRequest = z.object({
+  username: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/i),
+  password: z.string().min(12).max(256),
+  role: RoleSchema.exclude(['wall']),
+  disabled: z.boolean().optional(),
+});
+export type CreateUserRequest = z.infer<typeof CreateUserRequest>;

@@ -117,14 +117,45 @@ export interface Delta<F extends Family = Family> {
   removes: string[];
 }
 
+const lon = z.number().min(-180).max(180);
+const lat = z.number().min(-90).max(90);
+export const BBox = z.tuple([lon, lat, lon, lat]).refine(([a, b, c, d]) => a <= c && b <= d, 'bbox must be [minLon, minLat, maxLon, maxLat]');
+export type BBox = z.infer<typeof BBox>;
+
 export const SubscribeRequest = z.object({
   family: z.enum(FAMILIES),
   /** Last seq the client applied; the hub replays what follows it when it still can. */
   fromSeq: z.number().int().nonnegative().optional(),
   /** The hubId that seq belongs to: after a hub restart seqs start again, so only a snapshot is safe. */
   hubId: z.string().max(64).optional(),
+  /**
+   * Viewport [minLon, minLat, maxLon, maxLat]: for families with positions the hub sends only the
+   * entities inside it (and removals for those that leave it). Absent = the whole city (the shared
+   * broadcast). A bbox subscription always starts from a snapshot of the area.
+   */
+  bbox: BBox.optional(),
+  zoom: z.number().min(0).max(24).optional(),
 });
 export type SubscribeRequest = z.infer<typeof SubscribeRequest>;
+
+/** Moves the viewport of a bbox subscription; the ack carries what entered and what left it. */
+export const ViewportRequest = z.object({
+  family: z.enum(FAMILIES),
+  bbox: BBox,
+  zoom: z.number().min(0).max(24).optional(),
+});
+export type ViewportRequest = z.infer<typeof ViewportRequest>;
+
+/**
+ * Answer to `viewport`: entities that entered (whole) and ids that left, valid at `seq` (the next
+ * delta is `seq + 1`); not a delta of its own, so the sequence stays consecutive.
+ */
+export type ViewportResponse = { ok: true; seq: number; upserts: Patch<EntityOf[Family]>[]; removes: string[] } | { ok: false; error: ErrorBody };
+
+/** Once a second from the hub: liveness of the connection and the client's clock offset. */
+export interface Heartbeat {
+  serverTimeMs: number;
+}
 
 export interface ErrorBody {
   code: string;
@@ -140,16 +171,25 @@ export interface Hello {
   hubId: string;
   version: string;
   serverTimeMs: number;
+  /** Engine.IO ping interval; a client that hears nothing (no heartbeat) for twice this is not live. */
+  pingIntervalMs?: number;
 }
 
 export interface ServerToClientEvents {
   hello: (h: Hello) => void;
   delta: (d: Delta) => void;
+  /**
+   * A fresh snapshot pushed by the hub, e.g. the one coalesced catch-up after the hub stopped
+   * sending deltas to a client that did not read fast enough. Replaces the family's state.
+   */
+  snapshot: (s: Snapshot) => void;
+  heartbeat: (h: Heartbeat) => void;
 }
 
 export interface ClientToServerEvents {
   subscribe: (req: SubscribeRequest, ack: (res: SubscribeResponse) => void) => void;
   unsubscribe: (family: Family) => void;
+  viewport: (req: ViewportRequest, ack: (res: ViewportResponse) => void) => void;
 }
 
 /** `GET /api/history` answer: parallel arrays, the shape uPlot takes without copying. */
@@ -178,8 +218,16 @@ export const ERROR_CODES = {
   BAD_REQUEST: 'E_BAD_REQUEST',
   NOT_FOUND: 'E_NOT_FOUND',
   UNKNOWN_FAMILY: 'E_UNKNOWN_FAMILY',
+  UNAUTHENTICATED: 'E_UNAUTHENTICATED',
+  FORBIDDEN: 'E_FORBIDDEN',
+  NOT_SUBSCRIBED: 'E_NOT_SUBSCRIBED',
+  TOO_SLOW: 'E_TOO_SLOW',
   METHOD_NOT_ALLOWED: 'E_METHOD_NOT_ALLOWED',
   INTERNAL: 'E_INTERNAL',
+  /** Too many requests (login backoff/lockout, control-action rate limit); see Retry-After. */
+  RATE_LIMITED: 'E_RATE_LIMITED',
+  /** The request is valid but the target's state does not allow it (e.g. ack of an acked alarm). */
+  CONFLICT: 'E_CONFLICT',
 } as const;
 
 /**

@@ -12,7 +12,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 
 export const ConfigSchema = z.object({
   PORT: port.default(3000),
-  /** Loopback by default: the dashboard has no login yet, so it is not exposed to the network. */
+  /** Loopback by default; serving other machines needs real accounts (ADMIN_USER) and, across a network, TLS. */
   HOST: z.string().min(1).default('127.0.0.1'),
   MQTT_URL: z
     .string()
@@ -42,6 +42,16 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must look like postgres://user@host:5432/db')
     .optional(),
+  /** Creates this admin account at start, or resets its password and role (with ADMIN_PASSWORD). */
+  ADMIN_USER: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,63}$/i, 'must be 2–64 letters, digits, ".", "_" or "-"')
+    .optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(256).optional(),
+  /** With SIM=on: demo users with random passwords, printed once and kept in DATA_DIR/demo-accounts.txt. */
+  DEMO_ACCOUNTS: onOff.default(true),
+  /** Secure cookies even when requests arrive over plain http (a TLS-terminating proxy in front). */
+  COOKIE_SECURE: onOff.default(false),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
@@ -66,8 +76,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((k) => [k, env[k]]),
   );
   const r = ConfigSchema.safeParse(known);
-  if (!r.success) {
-    throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(known[String(i.path[0])])})`));
-  }
+  const secret = new Set(['ADMIN_PASSWORD']);
+  const issues = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}${secret.has(String(i.path[0])) ? '' : ` (got ${JSON.stringify(known[String(i.path[0])])})`}`);
+  if ((known.ADMIN_USER === undefined) !== (known.ADMIN_PASSWORD === undefined)) issues.push('ADMIN_USER and ADMIN_PASSWORD: set both or neither');
+  if (!r.success || issues.length > 0) throw new ConfigError(issues);
   return { ...r.data, mqttPortExplicit: known.MQTT_PORT !== undefined };
 }

@@ -12,13 +12,19 @@ import { createTlsHandler, type TlsHandler } from './kinds/tls.ts';
 import type { IngestContext, KindHandler } from './kinds/types.ts';
 import { createApi } from './http/api.ts';
 import { createHistoryRoutes } from './http/history-routes.ts';
+import { createAccess } from './http/access.ts';
+import { createAuthRoutes } from './http/auth-routes.ts';
+import { AuthService, displayParam } from './auth/authenticator.ts';
+import { bootstrapAccounts } from './auth/bootstrap.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './ingest/broker.ts';
 import { decodeMessage } from './ingest/decode.ts';
 import { connectHubMqtt, type HubMqtt } from './ingest/mqtt-client.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { FamilyState } from './realtime/family.ts';
-import { createIo, roomOf, type IoServer } from './realtime/io.ts';
+import { createIo, type IoServer, type Realtime } from './realtime/io.ts';
+import { startTicker } from './realtime/ticker.ts';
+import type { Authenticator } from './auth/types.ts';
 import { startSimulator, type SimProcess } from './sim-process.ts';
 import { openStore, startMaintenance } from './store/index.ts';
 import type { Store } from './store/types.ts';
@@ -44,10 +50,17 @@ export interface Hub {
    */
   alarmAction(a: { kind: 'ack' } | { kind: 'shelve'; durationMs: number; reason: string } | { kind: 'unshelve' }, id: string, user: string, nowMs?: number): void;
   readonly metrics: ReturnType<typeof createMetrics>;
+  /** Sessions, display tokens, login: the `Authenticator` (principalOf) for the realtime handshake. */
+  readonly auth: AuthService;
   /** Connect-style handler for the REST API; `next()` for anything else. */
   handle: ReturnType<typeof createApi>;
-  /** Attaches Socket.IO to an HTTP server. */
-  attach(http: HttpServer): IoServer;
+  /**
+   * Attaches Socket.IO to an HTTP server. Connections authenticate with the session cookie or a
+   * display token (the hub's own AuthService) unless another Authenticator is given (tests).
+   */
+  attach(http: HttpServer, authenticator?: Authenticator): IoServer;
+  /** The realtime fan-out once attached (backpressure stats, tests). */
+  readonly realtime: Realtime | null;
   close(): Promise<void>;
 }
 
@@ -58,6 +71,9 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
   const startedMs = Date.now();
   const metrics = createMetrics();
   const store = await openStore(config);
+  const auth = new AuthService({ store, cookieSecure: config.COOKIE_SECURE, onError: (err) => log.error({ err }, 'session store write failed') });
+  await bootstrapAccounts(auth, config, rootLog.child({ mod: 'auth' }));
+  await auth.start((err) => log.error({ err }, 'session refresh failed'));
 
   const alarms = new FamilyState<'alarms', AlarmEntity>('alarms');
   // Alarms survive a restart: their state is in the store.
@@ -146,15 +162,9 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
   };
   const mqttConn: HubMqtt = connectHubMqtt(mqttUrl, rootLog.child({ mod: 'mqtt' }), onMessage);
 
-  let io: IoServer | null = null;
-  const tickMs = Math.round(1000 / config.TICK_HZ);
-  const tick = setInterval(() => {
-    const now = Date.now();
-    for (const f of FAMILIES) {
-      const d = families[f].flush(now);
-      if (d && io) io.to(roomOf(f)).emit('delta', d);
-    }
-  }, tickMs);
+  let rt: Realtime | null = null;
+  // Each family at its own rate (server/realtime/config.ts), TICK_HZ the base rate.
+  const stopTicker = startTicker({ families, baseHz: config.TICK_HZ, onTick: (now, deltas) => rt?.publishTick(now, deltas) });
   const flusher = setInterval(() => {
     store.flush().then(
       (n) => metrics.storeRows.inc(n),
@@ -172,6 +182,16 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
   let sim: SimProcess | null = null;
   if (config.SIM) sim = startSimulator({ mqttUrl, speed: config.SIM_SPEED, seed: config.SIM_SEED, scenario: config.SIM_SCENARIO, log: rootLog.child({ mod: 'sim' }) });
 
+  const alarmAction: Hub['alarmAction'] = (a, id, user, nowMs = Date.now()) => {
+    const t =
+      a.kind === 'ack'
+        ? alarmEngine.ack(id, user, nowMs)
+        : a.kind === 'shelve'
+          ? alarmEngine.shelve(id, user, a.durationMs, a.reason, nowMs)
+          : alarmEngine.unshelve(id, user, nowMs);
+    recordTransitions([t]);
+  };
+
   const handle = createApi({
     startedMs,
     brokerConnected: () => mqttConn.connected,
@@ -184,7 +204,19 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
       basemapStyleUrl: config.BASEMAP_STYLE_URL ?? '/basemap/style.json',
       tickHz: config.TICK_HZ,
     }),
-    routes: Object.assign({}, ...handlers.map((h) => h.routes ?? {}), createHistoryRoutes({ store, version: VERSION })),
+    routes: Object.assign(
+      {},
+      ...handlers.map((h) => h.routes ?? {}),
+      createHistoryRoutes({ store, version: VERSION }),
+      createAuthRoutes({ auth, store, alarmAction, alarms: () => [...alarmEngine.alarms.values()] }),
+    ),
+    access: createAccess(auth),
+    // A wall display page opened with ?display=TOKEN keeps the token in an HttpOnly cookie, so the
+    // page's own REST requests are authorised too (revoking the token ends them at once).
+    beforePage(req, res) {
+      const token = displayParam(req);
+      if (token && auth.displays.lookup(token)) res.appendHeader('set-cookie', auth.displayCookie(req, token));
+    },
   });
 
   log.info({ hubId, mqttUrl, dataDir: config.DATA_DIR, sim: config.SIM }, 'hub started');
@@ -199,29 +231,25 @@ export async function createHub(config: Config, rootLog: Logger): Promise<Hub> {
     alarmEngine,
     families,
     checkNow,
-    alarmAction(a, id, user, nowMs = Date.now()) {
-      const t =
-        a.kind === 'ack'
-          ? alarmEngine.ack(id, user, nowMs)
-          : a.kind === 'shelve'
-            ? alarmEngine.shelve(id, user, a.durationMs, a.reason, nowMs)
-            : alarmEngine.unshelve(id, user, nowMs);
-      recordTransitions([t]);
-    },
+    alarmAction,
     metrics,
+    auth,
     handle,
-    attach(http) {
-      io = createIo({ http, families, hubId, version: VERSION, log: rootLog.child({ mod: 'io' }), metrics });
-      return io;
+    get realtime() {
+      return rt;
+    },
+    attach(http, authenticator: Authenticator = auth) {
+      rt = createIo({ http, families, hubId, version: VERSION, log: rootLog.child({ mod: 'io' }), metrics, authenticator });
+      return rt.io;
     },
     async close() {
-      clearInterval(tick);
+      stopTicker();
       clearInterval(flusher);
       stopMaintenance();
       clearInterval(checker);
       await sim?.stop();
       await mqttConn.close();
-      if (io) await io.close();
+      if (rt) await rt.close();
       await broker?.close();
       await store.close();
       log.info('hub stopped');

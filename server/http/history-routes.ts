@@ -96,6 +96,85 @@ const ERRORS = {
 };
 const q = (name: string, schema: unknown, description: string, required = false) => ({ name, in: 'query', required, description, schema });
 
+const body = (schema: unknown) => ({ required: true, content: { 'application/json': { schema } } });
+const AUTH_ERRORS = {
+  '401': errorResponse('Not logged in (E_UNAUTHENTICATED).'),
+  '403': errorResponse('Role may not do this, or CSRF token / Origin check failed (E_FORBIDDEN).'),
+};
+const CHANGE_ERRORS = { ...ERRORS, ...AUTH_ERRORS, '429': errorResponse('Rate limit: 30 control actions per minute and principal (E_RATE_LIMITED); see Retry-After.') };
+const csrf = { name: 'x-csrf-token', in: 'header', required: true, description: 'The session’s CSRF token (from login or /api/auth/me).', schema: { type: 'string' } };
+const alarmAction = (summary: string) => ({
+  post: {
+    summary,
+    parameters: [csrf],
+    requestBody: body({ type: 'object', required: ['id'], properties: { id: { type: 'string' }, reason: { type: 'string', maxLength: 500 }, durationMin: { type: 'integer', minimum: 1, maximum: 480 } } }),
+    responses: { '200': json({ type: 'object' }, 'Done; the alarm’s new state.'), '404': errorResponse('No such alarm.'), '409': errorResponse('Not allowed in the alarm’s state (E_CONFLICT).'), ...CHANGE_ERRORS },
+  },
+});
+
+/** Accounts, admin and control-action routes (server/http/auth-routes.ts; rules in server/http/access.ts). */
+function authPaths() {
+  return {
+    '/api/auth/login': {
+      post: {
+        summary: 'Log in; sets the HttpOnly session cookie `dcr_session` (a fresh session id every time).',
+        requestBody: body({ type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } }),
+        responses: {
+          '200': json(ref('SessionInfo'), 'Logged in.'),
+          '401': errorResponse('Wrong username or password (one generic answer).'),
+          '429': errorResponse('Too many failures for this user or address (backoff after 5, 15 min lock after 10); see Retry-After.'),
+          ...ERRORS,
+        },
+      },
+    },
+    '/api/auth/logout': { post: { summary: 'Ends the session and clears the cookie.', parameters: [csrf], responses: { '200': json({ type: 'object' }, 'Logged out.'), ...CHANGE_ERRORS } } },
+    '/api/auth/me': { get: { summary: 'Who is logged in, with the CSRF token.', responses: { '200': json(ref('SessionInfo'), 'The principal.'), ...AUTH_ERRORS, '405': ERRORS['405'] } } },
+    '/api/admin/users': {
+      get: { summary: 'All users (admin).', responses: { '200': json({ type: 'object' }, 'Users without password hashes.'), ...AUTH_ERRORS } },
+      post: {
+        summary: 'Create a user, or update role/password/disabled of an existing one (ends its sessions) (admin).',
+        parameters: [csrf],
+        requestBody: body({ type: 'object', required: ['username', 'password', 'role'], properties: { username: { type: 'string' }, password: { type: 'string', minLength: 12 }, role: { type: 'string', enum: ['operator', 'fire', 'utility', 'admin'] }, disabled: { type: 'boolean' } } }),
+        responses: { '200': json({ type: 'object' }, 'Updated.'), '201': json({ type: 'object' }, 'Created.'), ...CHANGE_ERRORS },
+      },
+    },
+    '/api/admin/displays': {
+      get: { summary: 'Wall display tokens (without the tokens) (admin).', responses: { '200': json({ type: 'object' }, 'Display tokens.'), ...AUTH_ERRORS } },
+      post: {
+        summary: 'Create a wall display token; the token is in this answer only (admin).',
+        parameters: [csrf],
+        requestBody: body({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } }),
+        responses: { '201': json({ type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, token: { type: 'string' } } }, 'Created.'), ...CHANGE_ERRORS },
+      },
+      delete: {
+        summary: 'Revoke a wall display token (admin).',
+        parameters: [csrf, q('id', { type: 'string' }, 'Display token id.', true)],
+        responses: { '200': json({ type: 'object' }, 'Revoked.'), '404': errorResponse('No active token with this id.'), ...CHANGE_ERRORS },
+      },
+    },
+    '/api/admin/audit': {
+      get: { summary: 'Audit log, newest first (admin).', parameters: [q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, 'Rows.')], responses: { '200': json({ type: 'object' }, 'Audit rows.'), ...ERRORS, ...AUTH_ERRORS } },
+    },
+    '/api/admin/quarantine': {
+      get: {
+        summary: 'Quarantined MQTT messages, newest first; payload as escaped text (admin).',
+        parameters: [q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, 'Rows.')],
+        responses: { '200': json({ type: 'object' }, 'Quarantine rows.'), ...ERRORS, ...AUTH_ERRORS },
+      },
+    },
+    '/api/alarms/ack': alarmAction('Acknowledge an alarm.'),
+    '/api/alarms/shelve': alarmAction('Shelve an alarm (reason and durationMin required).'),
+    '/api/alarms/unshelve': alarmAction('Unshelve an alarm.'),
+    '/api/alarms/kpis': {
+      get: {
+        summary: 'Alarm-system KPIs after ISA-18.2 / EEMUA 191 over a period.',
+        parameters: [q('fromMs', { type: 'integer', minimum: 0 }, 'Start (epoch ms).', true), q('toMs', { type: 'integer', minimum: 0 }, 'End (epoch ms).', true)],
+        responses: { '200': json({ type: 'object' }, 'KPIs (server/alarms/kpis.ts).'), ...ERRORS, ...AUTH_ERRORS },
+      },
+    },
+  };
+}
+
 /** OpenAPI 3.1 description of every REST route of the hub. A test checks it lists all of them. */
 export function openApiDocument(version: string) {
   return {
@@ -104,7 +183,7 @@ export function openApiDocument(version: string) {
       title: 'Duisburg Leitstelle hub REST API',
       version,
       description:
-        'Read-only REST API of the hub (live state streams over Socket.IO, see protocol/realtime.ts). Every error has the body `{"error":{"code","message"}}` with a stable code; see docs/api.md.',
+        'REST API of the hub (login with a session cookie; every state-changing request needs the `x-csrf-token` header) (live state streams over Socket.IO, see protocol/realtime.ts). Every error has the body `{"error":{"code","message"}}` with a stable code; see docs/api.md.',
     },
     paths: {
       '/healthz': {
@@ -241,6 +320,7 @@ export function openApiDocument(version: string) {
           responses: { '200': json(ref('LampPositions'), 'All known lamps.'), '405': ERRORS['405'] },
         },
       },
+      ...authPaths(),
       '/api/openapi.json': {
         get: { summary: 'This document.', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1 document.'), '405': ERRORS['405'] } },
       },
@@ -283,6 +363,11 @@ export function openApiDocument(version: string) {
             tsMs: { type: 'array', items: { type: 'integer' } },
             values: { type: 'array', items: { type: ['number', 'null'] } },
           },
+        },
+        SessionInfo: {
+          type: 'object',
+          required: ['user', 'role', 'csrfToken'],
+          properties: { user: { type: 'string' }, role: { type: 'string', enum: ['operator', 'fire', 'utility', 'admin', 'wall'] }, csrfToken: { type: 'string' } },
         },
         Series: { type: 'object', required: ['entity', 'metric'], properties: { entity: { type: 'string' }, metric: { type: 'string' } } },
         LampPositions: {

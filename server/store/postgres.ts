@@ -20,7 +20,11 @@ import {
   pickResolution,
   planAggregate,
   type AlarmEventRow,
+  type AuditRow,
+  type DisplayTokenRow,
   type MaintenanceReport,
+  type SessionRow,
+  type UserRow,
   type QuarantineRow,
   type Retention,
   type SeriesRow,
@@ -84,7 +88,43 @@ CREATE TABLE IF NOT EXISTS alarm_events (
 );
 CREATE INDEX IF NOT EXISTS alarm_events_alarm ON alarm_events (alarm_id, at_ms);
 CREATE INDEX IF NOT EXISTS alarm_events_at ON alarm_events (at_ms);
+CREATE TABLE IF NOT EXISTS users (
+  id bigserial PRIMARY KEY,
+  username text NOT NULL UNIQUE,
+  role text NOT NULL,
+  password_hash text NOT NULL,
+  disabled boolean NOT NULL DEFAULT false,
+  created_ms bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash text PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_ms bigint NOT NULL,
+  last_seen_ms bigint NOT NULL,
+  expires_ms bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+CREATE TABLE IF NOT EXISTS display_tokens (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  created_ms bigint NOT NULL,
+  revoked_ms bigint
+);
+CREATE TABLE IF NOT EXISTS audit (
+  id bigserial PRIMARY KEY,
+  at_ms bigint NOT NULL,
+  principal text NOT NULL,
+  role text NOT NULL,
+  action text NOT NULL,
+  target text NOT NULL,
+  detail text NOT NULL,
+  result text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at_ms);
 `;
+
+const USER_COLS = 'id, username, role, password_hash AS "passwordHash", disabled, created_ms AS "createdMs"';
 
 type MetaKey = 'wm1' | 'wm15' | 'raw_floor' | 'm1_floor' | 'm15_floor';
 type Q = Pick<pg.ClientBase, 'query'>;
@@ -124,6 +164,7 @@ export class PgStore implements Store {
   #quarantine: Omit<QuarantineRow, 'id'>[] = [];
   #alarms = new Map<string, AlarmEntity>();
   #alarmEvents: AlarmEventRow[] = [];
+  #audit: AuditRow[] = [];
   #flushing: Promise<unknown> = Promise.resolve();
   #maintaining: Promise<MaintenanceReport> | null = null;
   #ok = true;
@@ -228,7 +269,106 @@ export class PgStore implements Store {
   }
 
   get pendingRows(): number {
-    return this.#sTs.length + this.#quarantine.length + this.#alarmEvents.length;
+    return this.#sTs.length + this.#quarantine.length + this.#alarmEvents.length + this.#audit.length;
+  }
+
+  // ---- accounts, sessions, display tokens, audit (AccountStore) ----
+
+  async upsertUser(u: { username: string; role: UserRow['role']; passwordHash: string; disabled?: boolean }, nowMs: number): Promise<UserRow> {
+    return (
+      await this.#query<UserRow>(
+        `INSERT INTO users (username, role, password_hash, disabled, created_ms) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (username) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash, disabled = excluded.disabled
+         RETURNING ${USER_COLS}`,
+        [u.username, u.role, u.passwordHash, !!u.disabled, nowMs],
+      )
+    )[0]!;
+  }
+
+  async updateUser(username: string, patch: Partial<Pick<UserRow, 'role' | 'passwordHash' | 'disabled'>>): Promise<boolean> {
+    const r = await this.#query<{ id: number }>(
+      `UPDATE users SET role = coalesce($2, role), password_hash = coalesce($3, password_hash), disabled = coalesce($4, disabled) WHERE username = $1 RETURNING id`,
+      [username, patch.role ?? null, patch.passwordHash ?? null, patch.disabled ?? null],
+    );
+    return r.length === 1;
+  }
+
+  async user(username: string): Promise<UserRow | null> {
+    return (await this.#query<UserRow>(`SELECT ${USER_COLS} FROM users WHERE username = $1`, [username]))[0] ?? null;
+  }
+
+  async users(): Promise<UserRow[]> {
+    return this.#query<UserRow>(`SELECT ${USER_COLS} FROM users ORDER BY username`);
+  }
+
+  async createSession(s: SessionRow): Promise<void> {
+    await this.#query('INSERT INTO sessions (id_hash, user_id, created_ms, last_seen_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)', [
+      s.idHash,
+      s.userId,
+      s.createdMs,
+      s.lastSeenMs,
+      s.expiresMs,
+    ]);
+  }
+
+  async liveSessions(nowMs: number): Promise<{ session: SessionRow; user: UserRow }[]> {
+    await this.#query('DELETE FROM sessions WHERE expires_ms <= $1', [nowMs]);
+    const rows = await this.#query<Record<string, unknown>>(
+      `SELECT s.id_hash AS "idHash", s.user_id AS "userId", s.created_ms AS "sCreated", s.last_seen_ms AS "lastSeenMs", s.expires_ms AS "expiresMs",
+              u.id, u.username, u.role, u.password_hash AS "passwordHash", u.disabled, u.created_ms AS "createdMs"
+       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.expires_ms > $1 AND NOT u.disabled`,
+      [nowMs],
+    );
+    return rows.map((r) => ({
+      session: { idHash: r.idHash as string, userId: r.userId as number, createdMs: r.sCreated as number, lastSeenMs: r.lastSeenMs as number, expiresMs: r.expiresMs as number },
+      user: { id: r.id as number, username: r.username as string, role: r.role as UserRow['role'], passwordHash: r.passwordHash as string, disabled: r.disabled as boolean, createdMs: r.createdMs as number },
+    }));
+  }
+
+  async touchSession(idHash: string, lastSeenMs: number, expiresMs: number): Promise<void> {
+    await this.#query('UPDATE sessions SET last_seen_ms = $2, expires_ms = $3 WHERE id_hash = $1', [idHash, lastSeenMs, expiresMs]);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.#query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+  }
+
+  async deleteUserSessions(userId: number): Promise<number> {
+    return (await this.#query('DELETE FROM sessions WHERE user_id = $1 RETURNING id_hash', [userId])).length;
+  }
+
+  async createDisplayToken(t: DisplayTokenRow): Promise<void> {
+    await this.#query('INSERT INTO display_tokens (id, name, token_hash, created_ms, revoked_ms) VALUES ($1, $2, $3, $4, $5)', [
+      t.id,
+      t.name,
+      t.tokenHash,
+      t.createdMs,
+      t.revokedMs,
+    ]);
+  }
+
+  async displayTokens(): Promise<DisplayTokenRow[]> {
+    return this.#query<DisplayTokenRow>(
+      'SELECT id, name, token_hash AS "tokenHash", created_ms AS "createdMs", revoked_ms AS "revokedMs" FROM display_tokens ORDER BY created_ms, id',
+    );
+  }
+
+  async revokeDisplayToken(id: string, nowMs: number): Promise<boolean> {
+    return (await this.#query('UPDATE display_tokens SET revoked_ms = $2 WHERE id = $1 AND revoked_ms IS NULL RETURNING id', [id, nowMs])).length === 1;
+  }
+
+  addAudit(row: AuditRow): void {
+    this.#audit.push(row);
+  }
+
+  async audit(limit = 200): Promise<AuditRow[]> {
+    await this.flush();
+    return (
+      await this.#query<Omit<AuditRow, 'detail'> & { detail: string }>(
+        'SELECT at_ms AS "atMs", principal, role, action, target, detail, result FROM audit ORDER BY id DESC LIMIT $1',
+        [limit],
+      )
+    ).map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   }
 
   /** Flushes run one after the other (a slow round trip must not reorder them). */
@@ -239,6 +379,24 @@ export class PgStore implements Store {
   }
 
   async #flush(): Promise<number> {
+    const audit = this.#audit;
+    if (audit.length > 0) {
+      this.#audit = [];
+      try {
+        await this.#query(
+          `INSERT INTO audit (at_ms, principal, role, action, target, detail, result)
+           SELECT at, p, r, a, t, d, res FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(at, p, r, a, t, d, res, o) ORDER BY o`,
+          [audit.map((x) => x.atMs), audit.map((x) => x.principal), audit.map((x) => x.role), audit.map((x) => x.action), audit.map((x) => x.target), audit.map((x) => JSON.stringify(x.detail)), audit.map((x) => x.result)],
+        );
+      } catch (err) {
+        this.#audit = audit.concat(this.#audit);
+        throw err;
+      }
+    }
+    return audit.length + (await this.#flushData());
+  }
+
+  async #flushData(): Promise<number> {
     const series = this.#newSeries;
     const sS = this.#sSeries;
     const sT = this.#sTs;
@@ -324,6 +482,14 @@ export class PgStore implements Store {
     return this.#query<AlarmEventRow>(
       'SELECT alarm_id AS "alarmId", from_state AS "from", to_state AS "to", at_ms AS "atMs", "by", reason FROM alarm_events WHERE alarm_id = $1 ORDER BY id DESC LIMIT $2',
       [alarmId, limit],
+    );
+  }
+
+  async alarmEventsBetween(fromMs: number, toMs: number, limit = 1_000_000): Promise<AlarmEventRow[]> {
+    await this.flush();
+    return this.#query<AlarmEventRow>(
+      'SELECT alarm_id AS "alarmId", from_state AS "from", to_state AS "to", at_ms AS "atMs", "by", reason FROM alarm_events WHERE at_ms BETWEEN $1 AND $2 ORDER BY at_ms, id LIMIT $3',
+      [fromMs, toMs, limit],
     );
   }
 

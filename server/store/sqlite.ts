@@ -20,7 +20,11 @@ import {
   pickResolution,
   planAggregate,
   type AlarmEventRow,
+  type AuditRow,
+  type DisplayTokenRow,
   type MaintenanceReport,
+  type SessionRow,
+  type UserRow,
   type QuarantineRow,
   type Retention,
   type SeriesRow,
@@ -86,7 +90,44 @@ CREATE TABLE IF NOT EXISTS alarm_events (
 );
 CREATE INDEX IF NOT EXISTS alarm_events_alarm ON alarm_events (alarm_id, at_ms);
 CREATE INDEX IF NOT EXISTS alarm_events_at ON alarm_events (at_ms);
+CREATE TABLE IF NOT EXISTS users (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+CREATE TABLE IF NOT EXISTS display_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_ms INTEGER NOT NULL,
+  revoked_ms INTEGER
+);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  principal TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  result TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at_ms);
 `;
+
+const USER_COLS = 'id, username, role, password_hash AS passwordHash, disabled, created_ms AS createdMs';
+const toUser = (r: Record<string, unknown> | undefined): UserRow | null => (r ? ({ ...(r as unknown as UserRow), disabled: !!r.disabled }) : null);
 
 /** Meta keys: aggregates are complete below wm1/wm15; raw / 1m / 15m rows below the floors are pruned. */
 type MetaKey = 'wm1' | 'wm15' | 'raw_floor' | 'm1_floor' | 'm15_floor';
@@ -116,6 +157,7 @@ export class SqliteStore implements Store {
   #quarantine: Omit<QuarantineRow, 'id'>[] = [];
   #alarms = new Map<string, AlarmEntity>();
   #alarmEvents: AlarmEventRow[] = [];
+  #audit: AuditRow[] = [];
   #maintaining: Promise<MaintenanceReport> | null = null;
   readonly #upsertAlarm: Database.Statement;
   readonly #insertAlarmEvent: Database.Statement;
@@ -136,6 +178,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a power cut can lose the last transactions, never corrupt the file.
     this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('foreign_keys = ON');
     // Deleted pages are reused; incremental vacuum could give them back, reuse is enough for a bound.
     this.#db.exec(SCHEMA);
     this.#insertSample = this.#db.prepare('INSERT OR REPLACE INTO samples (series_id, ts_ms, value) VALUES (?, ?, ?)');
@@ -200,15 +243,122 @@ export class SqliteStore implements Store {
       .all(alarmId, limit) as AlarmEventRow[];
   }
 
+  async alarmEventsBetween(fromMs: number, toMs: number, limit = 1_000_000): Promise<AlarmEventRow[]> {
+    this.#flushSync();
+    return this.#db
+      .prepare('SELECT alarm_id AS alarmId, from_state AS "from", to_state AS "to", at_ms AS atMs, by, reason FROM alarm_events WHERE at_ms BETWEEN ? AND ? ORDER BY at_ms, id LIMIT ?')
+      .all(fromMs, toMs, limit) as AlarmEventRow[];
+  }
+
   get pendingRows(): number {
-    return this.#sTs.length + this.#quarantine.length + this.#alarmEvents.length;
+    return this.#sTs.length + this.#quarantine.length + this.#alarmEvents.length + this.#audit.length;
   }
 
   async flush(): Promise<number> {
     return this.#flushSync();
   }
 
+  // ---- accounts, sessions, display tokens, audit (AccountStore) ----
+
+  async upsertUser(u: { username: string; role: UserRow['role']; passwordHash: string; disabled?: boolean }, nowMs: number): Promise<UserRow> {
+    this.#db
+      .prepare(
+        `INSERT INTO users (username, role, password_hash, disabled, created_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (username) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash, disabled = excluded.disabled`,
+      )
+      .run(u.username, u.role, u.passwordHash, u.disabled ? 1 : 0, nowMs);
+    return (await this.user(u.username))!;
+  }
+
+  async updateUser(username: string, patch: Partial<Pick<UserRow, 'role' | 'passwordHash' | 'disabled'>>): Promise<boolean> {
+    const cur = await this.user(username);
+    if (!cur) return false;
+    const n = { ...cur, ...patch };
+    this.#db.prepare('UPDATE users SET role = ?, password_hash = ?, disabled = ? WHERE id = ?').run(n.role, n.passwordHash, n.disabled ? 1 : 0, cur.id);
+    return true;
+  }
+
+  async user(username: string): Promise<UserRow | null> {
+    return toUser(this.#db.prepare(`SELECT ${USER_COLS} FROM users WHERE username = ?`).get(username) as Record<string, unknown> | undefined);
+  }
+
+  async users(): Promise<UserRow[]> {
+    return (this.#db.prepare(`SELECT ${USER_COLS} FROM users ORDER BY username`).all() as Record<string, unknown>[]).map((r) => toUser(r)!);
+  }
+
+  async createSession(s: SessionRow): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO sessions (id_hash, user_id, created_ms, last_seen_ms, expires_ms) VALUES (?, ?, ?, ?, ?)')
+      .run(s.idHash, s.userId, s.createdMs, s.lastSeenMs, s.expiresMs);
+  }
+
+  async liveSessions(nowMs: number): Promise<{ session: SessionRow; user: UserRow }[]> {
+    this.#db.prepare('DELETE FROM sessions WHERE expires_ms <= ?').run(nowMs);
+    const rows = this.#db
+      .prepare(
+        `SELECT s.id_hash AS idHash, s.user_id AS userId, s.created_ms AS sCreated, s.last_seen_ms AS lastSeenMs, s.expires_ms AS expiresMs,
+                u.id, u.username, u.role, u.password_hash AS passwordHash, u.disabled, u.created_ms AS createdMs
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.expires_ms > ? AND u.disabled = 0`,
+      )
+      .all(nowMs) as Record<string, number | string>[];
+    return rows.map((r) => ({
+      session: { idHash: r.idHash as string, userId: r.userId as number, createdMs: r.sCreated as number, lastSeenMs: r.lastSeenMs as number, expiresMs: r.expiresMs as number },
+      user: toUser(r)!,
+    }));
+  }
+
+  async touchSession(idHash: string, lastSeenMs: number, expiresMs: number): Promise<void> {
+    this.#db.prepare('UPDATE sessions SET last_seen_ms = ?, expires_ms = ? WHERE id_hash = ?').run(lastSeenMs, expiresMs, idHash);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.#db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(idHash);
+  }
+
+  async deleteUserSessions(userId: number): Promise<number> {
+    return this.#db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
+  }
+
+  async createDisplayToken(t: DisplayTokenRow): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO display_tokens (id, name, token_hash, created_ms, revoked_ms) VALUES (?, ?, ?, ?, ?)')
+      .run(t.id, t.name, t.tokenHash, t.createdMs, t.revokedMs);
+  }
+
+  async displayTokens(): Promise<DisplayTokenRow[]> {
+    return this.#db
+      .prepare('SELECT id, name, token_hash AS tokenHash, created_ms AS createdMs, revoked_ms AS revokedMs FROM display_tokens ORDER BY created_ms, id')
+      .all() as DisplayTokenRow[];
+  }
+
+  async revokeDisplayToken(id: string, nowMs: number): Promise<boolean> {
+    return this.#db.prepare('UPDATE display_tokens SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL').run(nowMs, id).changes === 1;
+  }
+
+  addAudit(row: AuditRow): void {
+    this.#audit.push(row);
+  }
+
+  async audit(limit = 200): Promise<AuditRow[]> {
+    this.#flushSync();
+    return (
+      this.#db.prepare('SELECT at_ms AS atMs, principal, role, action, target, detail, result FROM audit ORDER BY id DESC LIMIT ?').all(limit) as (Omit<AuditRow, 'detail'> & { detail: string })[]
+    ).map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  }
+
   #flushSync(): number {
+    const audit = this.#audit;
+    if (audit.length > 0) {
+      this.#audit = [];
+      const ins = this.#db.prepare('INSERT INTO audit (at_ms, principal, role, action, target, detail, result) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      this.#db.transaction(() => {
+        for (const a of audit) ins.run(a.atMs, a.principal, a.role, a.action, a.target, JSON.stringify(a.detail), a.result);
+      })();
+    }
+    return audit.length + this.#flushData();
+  }
+
+  #flushData(): number {
     const n = this.#sTs.length;
     const q = this.#quarantine;
     const alarms = this.#alarms;

@@ -215,5 +215,73 @@ export function storeSuite(name: string, harness: StoreHarness, opts: { skip?: s
         expect(h2.values[0]).toBeCloseTo((want.avg * want.count + 1000) / (want.count + 1), 9);
       });
     });
+
+    it('lists alarm transitions of all alarms within a time range, oldest first', async () => {
+      const a = { id: 'x|fault', state: 'UNACK', lastChangeMs: 20 } as unknown as Parameters<Store['addAlarmTransition']>[0];
+      store.addAlarmTransition(a, { alarmId: 'x|fault', from: 'NORM', to: 'UNACK', atMs: 20, by: 'system', reason: '' });
+      store.addAlarmTransition(a, { alarmId: 'y|fault', from: 'NORM', to: 'UNACK', atMs: 10, by: 'system', reason: '' });
+      store.addAlarmTransition(a, { alarmId: 'x|fault', from: 'UNACK', to: 'ACKED', atMs: 40, by: 'anna', reason: '' });
+      expect((await store.alarmEventsBetween(10, 30)).map((e) => [e.alarmId, e.atMs])).toEqual([
+        ['y|fault', 10],
+        ['x|fault', 20],
+      ]);
+    });
+
+    describe('accounts', () => {
+      it('creates a user with a unique name, updates it in place and lists users', async () => {
+        const u = await store.upsertUser({ username: 'anna', role: 'operator', passwordHash: 'h1' }, 1000);
+        expect(u).toMatchObject({ username: 'anna', role: 'operator', passwordHash: 'h1', disabled: false, createdMs: 1000 });
+        const again = await store.upsertUser({ username: 'anna', role: 'admin', passwordHash: 'h2' }, 2000);
+        expect(again).toMatchObject({ id: u.id, role: 'admin', passwordHash: 'h2', createdMs: 1000 });
+        expect(await store.updateUser('anna', { disabled: true })).toBe(true);
+        expect(await store.updateUser('nobody', { disabled: true })).toBe(false);
+        expect((await store.user('anna'))!.disabled).toBe(true);
+        expect(await store.user('nobody')).toBeNull();
+        await store.upsertUser({ username: 'bert', role: 'fire', passwordHash: 'h3' }, 3000);
+        expect((await store.users()).map((x) => x.username)).toEqual(['anna', 'bert']);
+      });
+
+      it('keeps sessions by hash until they expire, the user is disabled or they are deleted', async () => {
+        const u = await store.upsertUser({ username: 'anna', role: 'operator', passwordHash: 'h' }, 0);
+        await store.createSession({ idHash: 'a'.repeat(64), userId: u.id, createdMs: 0, lastSeenMs: 0, expiresMs: 1000 });
+        await store.createSession({ idHash: 'b'.repeat(64), userId: u.id, createdMs: 0, lastSeenMs: 0, expiresMs: 5000 });
+        expect((await store.liveSessions(2000)).map((s) => s.session.idHash)).toEqual(['b'.repeat(64)]);
+        await store.touchSession('b'.repeat(64), 3000, 9000);
+        await reopen();
+        const live = await store.liveSessions(6000);
+        expect(live).toHaveLength(1);
+        expect(live[0]).toMatchObject({ session: { lastSeenMs: 3000, expiresMs: 9000, userId: u.id }, user: { username: 'anna', role: 'operator' } });
+        await store.updateUser('anna', { disabled: true });
+        expect(await store.liveSessions(6000)).toEqual([]);
+        await store.updateUser('anna', { disabled: false });
+        expect(await store.deleteUserSessions(u.id)).toBe(1);
+        await store.createSession({ idHash: 'c'.repeat(64), userId: u.id, createdMs: 0, lastSeenMs: 0, expiresMs: 9000 });
+        await store.deleteSession('c'.repeat(64));
+        expect(await store.liveSessions(0)).toEqual([]);
+      });
+
+      it('stores display tokens by hash and revokes them once', async () => {
+        await store.createDisplayToken({ id: 'd1', name: 'Rathaus', tokenHash: 'f'.repeat(64), createdMs: 5, revokedMs: null });
+        expect(await store.displayTokens()).toEqual([{ id: 'd1', name: 'Rathaus', tokenHash: 'f'.repeat(64), createdMs: 5, revokedMs: null }]);
+        expect(await store.revokeDisplayToken('d1', 7)).toBe(true);
+        expect(await store.revokeDisplayToken('d1', 8)).toBe(false);
+        expect(await store.revokeDisplayToken('nope', 8)).toBe(false);
+        expect((await store.displayTokens())[0]!.revokedMs).toBe(7);
+      });
+
+      it('queues audit rows until flush and returns them newest first', async () => {
+        store.addAudit({ atMs: 1, principal: 'anna', role: 'operator', action: 'alarm.ack', target: 'x|fault', detail: { a: 1 }, result: 'ok' });
+        store.addAudit({ atMs: 2, principal: 'wall-1', role: 'wall', action: 'alarm.ack', target: 'x|fault', detail: {}, result: 'denied' });
+        expect(store.pendingRows).toBe(2);
+        expect(await store.flush()).toBe(2);
+        await reopen();
+        const rows = await store.audit(10);
+        expect(rows.map((r) => [r.atMs, r.result])).toEqual([
+          [2, 'denied'],
+          [1, 'ok'],
+        ]);
+        expect(rows[1]!.detail).toEqual({ a: 1 });
+      });
+    });
   });
 }

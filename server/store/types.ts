@@ -7,7 +7,78 @@
  * cache loaded at open; new series are created in the next `flush()`. Everything that reads or
  * writes the database returns a Promise.
  */
-import type { AlarmEntity, HistoryResponse } from '../../protocol/index.ts';
+import type { AlarmEntity, HistoryResponse, Role } from '../../protocol/index.ts';
+
+/** An account. `passwordHash` is the self-describing scrypt string of server/auth/password.ts. */
+export interface UserRow {
+  id: number;
+  username: string;
+  role: Role;
+  passwordHash: string;
+  disabled: boolean;
+  createdMs: number;
+}
+
+/** A login session. Only the SHA-256 of the session id is stored, never the id itself. */
+export interface SessionRow {
+  idHash: string;
+  userId: number;
+  createdMs: number;
+  lastSeenMs: number;
+  /** min(lastSeenMs + idle timeout, createdMs + absolute lifetime). */
+  expiresMs: number;
+}
+
+/** A wall display's token (only its SHA-256 is stored; the token is shown once at creation). */
+export interface DisplayTokenRow {
+  id: string;
+  name: string;
+  tokenHash: string;
+  createdMs: number;
+  revokedMs: number | null;
+}
+
+export type AuditResult = 'ok' | 'denied' | 'error';
+
+/** One audited action (control actions, logins, account and display changes), allowed or not. */
+export interface AuditRow {
+  atMs: number;
+  principal: string;
+  role: string;
+  action: string;
+  target: string;
+  detail: Record<string, unknown>;
+  result: AuditResult;
+}
+
+/**
+ * Accounts, sessions, display tokens and the audit log. Everything reads and writes the database
+ * asynchronously except `addAudit`, which queues like the alarm transitions (written at the next
+ * flush). server/auth/ keeps the valid sessions and display tokens in memory.
+ */
+export interface AccountStore {
+  /** Creates the user, or (same username) sets role, password hash and disabled flag. */
+  upsertUser(u: { username: string; role: Role; passwordHash: string; disabled?: boolean }, nowMs: number): Promise<UserRow>;
+  /** Changes some fields of an existing user; false when there is no such user. */
+  updateUser(username: string, patch: Partial<Pick<UserRow, 'role' | 'passwordHash' | 'disabled'>>): Promise<boolean>;
+  user(username: string): Promise<UserRow | null>;
+  users(): Promise<UserRow[]>;
+  createSession(s: SessionRow): Promise<void>;
+  /** Sessions with expiresMs > nowMs, with their (enabled) users: the authenticator's cache. */
+  liveSessions(nowMs: number): Promise<{ session: SessionRow; user: UserRow }[]>;
+  touchSession(idHash: string, lastSeenMs: number, expiresMs: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Ends every session of a user (password change, disable); resolves to how many. */
+  deleteUserSessions(userId: number): Promise<number>;
+  createDisplayToken(t: DisplayTokenRow): Promise<void>;
+  displayTokens(): Promise<DisplayTokenRow[]>;
+  /** Sets revokedMs; false when unknown or already revoked. */
+  revokeDisplayToken(id: string, nowMs: number): Promise<boolean>;
+  /** Queues an audit row (written at the next flush). */
+  addAudit(row: AuditRow): void;
+  /** Newest first. */
+  audit(limit?: number): Promise<AuditRow[]>;
+}
 
 export interface QuarantineRow {
   id: number;
@@ -78,7 +149,7 @@ export const MINUTE_MS = 60_000;
 export const QUARTER_MS = 15 * 60_000;
 export const DAY_MS = 86_400_000;
 
-export interface Store {
+export interface Store extends AccountStore {
   readonly kind: 'sqlite' | 'postgres';
   /** The SQLite file (SQLite only). */
   readonly path?: string;
@@ -96,6 +167,8 @@ export interface Store {
   flush(): Promise<number>;
   loadAlarms(): Promise<AlarmEntity[]>;
   alarmEvents(alarmId: string, limit?: number): Promise<AlarmEventRow[]>;
+  /** Alarm transitions of every alarm with fromMs <= atMs <= toMs, oldest first (KPIs). */
+  alarmEventsBetween(fromMs: number, toMs: number, limit?: number): Promise<AlarmEventRow[]>;
   /**
    * A series over [fromMs, toMs] with at most about `maxPoints` points: raw samples when they fit,
    * else averages per bucket from the finest resolution that still holds the range (raw,

@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => th?.close());
 
-const get = (path: string) => fetch(`${th.url}${path}`);
+const get = (path: string) => th.fetch(path);
 
 describe('OpenAPI document', () => {
   it('documents every path the running hub serves, with the error body', async () => {

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 const pub = (topic: string, payload: unknown, retain = false) => dev.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain });
 const get = async (path: string) => {
-  const r = await fetch(`${th.url}${path}`);
+  const r = await th.fetch(path);
   return { status: r.status, body: (await r.json()) as any };
 };
 

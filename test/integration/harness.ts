@@ -2,6 +2,7 @@
  * Real components for integration tests: a hub with its embedded Aedes broker (or an external
  * broker), on an HTTP server bound to port 0, with a fresh SQLite directory.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createConnection } from 'node:net';
@@ -18,23 +19,69 @@ export interface TestHub {
   http: Server;
   url: string;
   dataDir: string;
+  /** The admin account the harness creates (ADMIN_USER/ADMIN_PASSWORD). */
+  admin: { username: string; password: string };
+  /** fetch with the admin's session cookie and CSRF header. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Logs in over HTTP; the session cookie and CSRF token for further requests. */
+  login(username: string, password: string): Promise<Login>;
   close(): Promise<void>;
+}
+
+export interface Login {
+  cookie: string;
+  csrfToken: string;
+  role: string;
+  /** fetch as this user (cookie, CSRF header, JSON body when `json` is given). */
+  fetch(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+}
+
+export async function login(url: string, username: string, password: string): Promise<Login> {
+  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (res.status !== 200) throw new Error(`login ${username}: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { csrfToken: string; role: string };
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  return {
+    cookie,
+    csrfToken: body.csrfToken,
+    role: body.role,
+    fetch: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set('cookie', cookie);
+      headers.set('x-csrf-token', body.csrfToken);
+      let b = init.body;
+      if (init.json !== undefined) {
+        headers.set('content-type', 'application/json');
+        b = JSON.stringify(init.json);
+      }
+      return fetch(`${url}${path}`, { ...init, headers, body: b });
+    },
+  };
 }
 
 export async function startTestHub(env: Record<string, string> = {}, opts: { keepData?: boolean } = {}): Promise<TestHub> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'hub-it-'));
-  const config = loadConfig({ MQTT_PORT: '0', SIM: 'off', DATA_DIR: dataDir, TICK_HZ: '20', LOG_LEVEL: 'warn', ...env });
+  const admin = { username: 'admin-it', password: randomBytes(12).toString('hex') };
+  const config = loadConfig({ MQTT_PORT: '0', SIM: 'off', DATA_DIR: dataDir, TICK_HZ: '20', LOG_LEVEL: 'warn', ADMIN_USER: admin.username, ADMIN_PASSWORD: admin.password, ...env });
   const hub = await createHub(config, createLogger(config.LOG_LEVEL));
   const http = createServer((req, res) => hub.handle(req, res, () => res.writeHead(404).end()));
-  hub.attach(http);
+  // Integration tests see everything; role scoping is tested in server/realtime/io.test.ts.
+  hub.attach(http, { principalOf: () => ({ kind: 'user', name: 'it', role: 'admin' }) });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const addr = http.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  let adminLogin: Promise<Login> | null = null;
   return {
     hub,
     http,
     url,
     dataDir,
+    admin,
+    login: (u, p) => login(url, u, p),
+    async fetch(path, init) {
+      adminLogin ??= login(url, admin.username, admin.password);
+      return (await adminLogin).fetch(path, init);
+    },
     async close() {
       await hub.close();
       http.closeAllConnections();

@@ -88,7 +88,7 @@ describe('transit', () => {
     expect(await rejectedBy('unknown_device', 1)).toBeGreaterThanOrEqual(1);
     expect(await metricValue(th.url, 'hub_messages_total', { kind: 'transit', result: 'rejected' })).toBe(1);
 
-    const lines = await (await fetch(`${th.url}/api/transit/lines`)).json();
+    const lines = await (await th.fetch('/api/transit/lines')).json();
     expect(lines.map((l: { id: string }) => l.id)).toEqual(['901']);
     expect(lines[0].directions[0].stops).toHaveLength(2);
 
@@ -168,7 +168,7 @@ describe('lighting', () => {
     await th.hub.store.flush();
     expect(await th.hub.store.latest('cabinet:SK9', 'energyKWh')).toMatchObject({ value: 1234.5 });
 
-    const pos = await (await fetch(`${th.url}/api/lighting/lamps`)).json();
+    const pos = await (await th.fetch('/api/lighting/lamps')).json();
     expect(pos.ids).toEqual(lamps.map((l) => l.id));
     expect(pos.cabinet).toEqual(lamps.map(() => 'SK9'));
     expect(pos.lon[2]).toBe(lamps[2]!.lon);

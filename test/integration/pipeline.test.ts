@@ -47,7 +47,7 @@ async function endToEnd(env: Record<string, string>) {
   const row = await th.hub.store.latest(`tls:${id}`, 'flowVehH');
   expect(row).not.toBeNull();
   expect(row!.tsMs).toBeGreaterThanOrEqual(got.tsMs!);
-  const hist = await (await fetch(`${th.url}/api/history?entity=tls:${id}&metric=flowVehH&fromMs=0&toMs=${Date.now() + 1000}`)).json();
+  const hist = await (await th.fetch(`/api/history?entity=tls:${id}&metric=flowVehH&fromMs=0&toMs=${Date.now() + 1000}`)).json();
   expect(hist.tsMs).toContain(got.tsMs);
   expect(hist.values[hist.tsMs.indexOf(got.tsMs)]).toBe(got.flowVehH);
 }

@@ -3,7 +3,7 @@
  * the static network data, which map layers are on, and the user's selection. Components get what
  * they need from here, as props.
  */
-import type { Family, ParkingEntity, TlsEntity, TransitLineMeta, TransitVehicleEntity } from '../../../protocol/index.ts';
+import { FAMILY_ACCESS, type Family, type ParkingEntity, type Role, type TlsEntity, type TransitLineMeta, type TransitVehicleEntity } from '../../../protocol/index.ts';
 import { RealtimeClient, type FamilySink } from '../realtime/client.svelte.ts';
 import { FamilyStore } from './family-store.svelte.ts';
 import { Clock } from './clock.svelte.ts';
@@ -20,13 +20,17 @@ export interface ClientConfig {
 export const LAYER_KEYS = ['tls', 'transit', 'transitLines', 'parking', 'lighting', 'lampFaults', 'environment', 'construction', 'drone'] as const;
 export type LayerKey = (typeof LAYER_KEYS)[number];
 
+/** Side-panel tabs and the family each needs; a role that may not see the family gets no tab. */
 export const PANEL_TABS = [
-  { key: 'traffic', label: 'Verkehr' },
-  { key: 'transit', label: 'ÖPNV' },
-  { key: 'parking', label: 'Parken' },
-  { key: 'utility', label: 'Versorgung' },
-  { key: 'drone', label: 'Drohne' },
+  { key: 'traffic', label: 'Verkehr', family: 'tls' },
+  { key: 'transit', label: 'ÖPNV', family: 'transit' },
+  { key: 'parking', label: 'Parken', family: 'parking' },
+  { key: 'utility', label: 'Versorgung', family: 'environment' },
+  { key: 'drone', label: 'Drohne', family: 'drone' },
 ] as const;
+
+/** The family behind a map layer (the line network comes with the transit vehicles). */
+export const familyOfLayer = (k: LayerKey): Family => (k === 'transitLines' ? 'transit' : k);
 export type PanelTab = (typeof PANEL_TABS)[number]['key'];
 
 export interface LineSummary {
@@ -172,9 +176,18 @@ export class Dashboard {
     return s.list.length > 0 && s.isStale(this.hubNowMs);
   }
 
-  start(): () => void {
+  /** The signed-in role; the hub refuses what it may not see, and the page does not offer it. */
+  role = $state<Role | null>(null);
+  mayShow(f: Family): boolean {
+    return this.role !== null && (FAMILY_ACCESS[f] as readonly Role[]).includes(this.role);
+  }
+
+  start(role: Role): () => void {
+    this.role = role;
     const stopClock = this.clock.start();
-    const stores = [this.tls, this.alarms, this.transit, this.parking, this.lighting, this.lampFaults, this.environment, this.construction, this.drone];
+    const stores = [this.tls, this.alarms, this.transit, this.parking, this.lighting, this.lampFaults, this.environment, this.construction, this.drone].filter((st) =>
+      this.mayShow(st.family),
+    );
     const unsubs = stores.map((store) =>
       this.rt.subscribe(store.family, {
         snapshot: (s) => store.applySnapshot(s as never),
