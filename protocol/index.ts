@@ -12,3 +12,4 @@ export * from './construction.ts';
 export * from './drone.ts';
 export * from './payloads.ts';
 export * from './auth.ts';
+export * from './api.ts';

@@ -10,7 +10,9 @@
  *   stale alarms (standing > 24 h): < 5 on any day;
  *   priority distribution of annunciations: ~80 % low, ~15 % medium, ~5 % high.
  */
-import type { AlarmEntity, AlarmPriority } from '../../protocol/index.ts';
+import type { AlarmEntity, AlarmKpis, AlarmPriority } from '../../protocol/index.ts';
+
+export type { AlarmKpis };
 import { FLOOD_THRESHOLD, FLOOD_WINDOW_MS } from './engine.ts';
 
 export interface KpiEvent {
@@ -20,23 +22,6 @@ export interface KpiEvent {
   atMs: number;
 }
 
-export interface AlarmKpis {
-  fromMs: number;
-  toMs: number;
-  /** Alarms annunciated (transitions into UNACK) in the period. */
-  annunciated: number;
-  perArea: Record<string, { annunciated: number; avgPer10Min: number; maxPer10Min: number; floodPct: number }>;
-  /** Most frequent alarms with their share of all annunciations. */
-  topBadActors: { alarmId: string; count: number; sharePct: number }[];
-  /** Share of all annunciations caused by the top 10. */
-  top10SharePct: number;
-  /** ISA-18.2: an alarm annunciated 3 or more times within 60 s. */
-  chattering: { alarmId: string; maxPerMinute: number }[];
-  /** Active (UNACK or ACKED) for more than 24 h at `nowMs`. */
-  stale: { alarmId: string; activeHours: number }[];
-  priorityPct: Record<AlarmPriority, number>;
-  targets: Record<string, { target: string; value: number; met: boolean }>;
-}
 
 const CHATTER_COUNT = 3;
 const CHATTER_WINDOW_MS = 60_000;
