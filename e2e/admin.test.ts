@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLE_HOME, type Role } from '../protocol/index.ts';
 import { parseDemoFile } from '../server/auth/bootstrap.ts';
 import { launchBrowser, screenshotDir, startHub } from './browser.ts';
 
@@ -28,7 +29,7 @@ async function login(p: Page, user: string): Promise<void> {
   await p.getByLabel('Benutzername').fill(user);
   await p.getByLabel('Passwort').fill(passwords[user]!);
   await p.getByRole('button', { name: 'Anmelden' }).click();
-  await p.waitForURL(`${hub.url}/`);
+  await p.waitForURL(`${hub.url}${ROLE_HOME[user as Role]}`);
 }
 
 beforeAll(async () => {

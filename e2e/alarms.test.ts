@@ -67,7 +67,7 @@ describe('alarms in the browser', () => {
     const demo = parseDemoFile(readFileSync(join(hub.dataDir, 'demo-accounts.txt'), 'utf8'));
     const ctx = await browser.newContext({ viewport: { width: 1600, height: 900 } });
     const page = await ctx.newPage();
-    await page.goto(`${hub.url}/?display=${demo.displayToken}`);
+    await page.goto(`${hub.url}/ops?display=${demo.displayToken}`);
     await expect.poll(() => page.locator('[data-testid="status"]').getAttribute('data-state'), { timeout: 20_000 }).toBe('live');
     expect(await page.locator('[data-testid="alarm-list"]').count()).toBe(0);
     expect(await page.locator('[data-testid="ack"]').count()).toBe(0);

@@ -97,13 +97,14 @@ const STOP_GRACE_MS = 5_000;
  * Spawns `node server/main.ts` (needs a built dashboard in build/) on a free HTTP port and a free MQTT
  * port with a fresh DATA_DIR, and waits until GET /healthz answers 200 (at most 30 s). `env` is added to
  * (and overrides) the inherited environment, e.g. `{ SIM: 'off' }` or `{ SIM_SPEED: '10' }`.
+ * `reuse` restarts a hub on the same ports and DATA_DIR (e.g. after `stop()`, to test reconnects).
  * If startup fails the hub's output is printed and the promise rejects.
  */
-export async function startHub(env: Record<string, string> = {}): Promise<Hub> {
-  const port = await freePort();
-  let mqttPort = await freePort();
+export async function startHub(env: Record<string, string> = {}, reuse: { port?: number; mqttPort?: number; dataDir?: string } = {}): Promise<Hub> {
+  const port = reuse.port ?? (await freePort());
+  let mqttPort = reuse.mqttPort ?? (await freePort());
   while (mqttPort === port) mqttPort = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'hub-e2e-'));
+  const dataDir = reuse.dataDir ?? mkdtempSync(join(tmpdir(), 'hub-e2e-'));
   const url = `http://127.0.0.1:${port}`;
 
   const child = spawn(process.execPath, ['server/main.ts'], {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAMILY_ACCESS } from '../protocol/index.ts';
+import { FAMILY_ACCESS, ROLE_HOME } from '../protocol/index.ts';
 import { readFileSync } from 'node:fs';
 import { parseDemoFile } from '../server/auth/bootstrap.ts';
 import { launchBrowser, screenshotDir, startHub } from './browser.ts';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   await page.getByLabel('Benutzername').fill('operator');
   await page.getByLabel('Passwort').fill(demo.passwords.operator!);
   await page.getByRole('button', { name: 'Anmelden' }).click();
-  await page.waitForURL(`${hub.url}/`);
+  await page.waitForURL(`${hub.url}${ROLE_HOME.operator}`);
 });
 
 afterAll(async () => {

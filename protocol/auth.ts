@@ -48,6 +48,9 @@ export const ACTIONS = {
 } as const satisfies Record<string, readonly Role[]>;
 export type Action = keyof typeof ACTIONS;
 
+/** Where each role's dashboard starts (the admin works in the operators' view and on /admin). */
+export const ROLE_HOME: Record<Role, string> = { operator: '/ops', fire: '/fire', utility: '/utility', admin: '/ops', wall: '/wall' };
+
 export const canSee = (p: Principal | null, f: Family): boolean => !!p && FAMILY_ACCESS[f].includes(p.role);
 export const canDo = (p: Principal | null, a: Action): boolean => !!p && (ACTIONS[a] as readonly Role[]).includes(p.role);
 

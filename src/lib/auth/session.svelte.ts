@@ -2,7 +2,7 @@
  * Who is logged in (GET /api/auth/me), the CSRF token for state-changing requests, and logout.
  * The hub enforces every permission; this only decides what to show.
  */
-import { canDo, type Action, type Role } from '../../../protocol/index.ts';
+import { ROLE_HOME, canDo, type Action, type Role } from '../../../protocol/index.ts';
 
 export interface Me {
   user: string;
@@ -59,7 +59,7 @@ class Session {
 export const session = new Session();
 
 /** Where a role starts after login. */
-export const homeOf = (_role: Role): string => '/';
+export const homeOf = (role: Role): string => ROLE_HOME[role];
 
 /** Only local paths are accepted as ?next= targets (no open redirect). */
 export function safeNext(next: string | null): string | null {
