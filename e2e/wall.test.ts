@@ -80,7 +80,7 @@ describe('wall display', () => {
     // a new hub on the same port and data directory: live again without a reload
     hub = await startHub(ENV, { port, mqttPort, dataDir });
     await expect.poll(() => page.locator('[data-testid="wall-banner"]').count(), { timeout: 30_000, interval: 500 }).toBe(0);
-    expect(await page.locator('[data-testid="wall"]').getAttribute('data-live')).toBe('true');
+    await expect.poll(() => page.locator('[data-testid="wall"]').getAttribute('data-live'), { timeout: 30_000, interval: 500 }).toBe('true');
     expect(loads).toBe(1);
     expect(requests.filter((u) => /\/api\/admin|drone/i.test(u))).toEqual([]);
     await ctx.close();

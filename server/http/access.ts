@@ -37,6 +37,7 @@ export const ROUTE_RULES: Readonly<Record<string, Rule>> = {
   '/api/history': AUTHENTICATED,
   '/api/series': AUTHENTICATED,
   '/api/corridors': family('links'),
+  '/api/tls/signal': family('tls'),
   '/api/transit/lines': family('transit'),
   '/api/transit/arrivals': family('transit'),
   '/api/transit/headways': family('transit'),

@@ -259,6 +259,31 @@ export function openApiDocument(version: string) {
           responses: { '200': json({ type: 'array', items: { type: 'object', description: 'Corridor travel time (server/fusion)' } }, 'One entry per corridor and direction.'), '405': ERRORS['405'] },
         },
       },
+      '/api/tls/signal': {
+        get: {
+          summary: 'Signal spec (groups, conflicts, intergreens) and default fixed-time plan an installation announced (TlsMetaSignal, protocol/signal.ts).',
+          parameters: [q('id', { type: 'string', minLength: 1, maxLength: 64 }, 'Installation id, e.g. `K001`.', true)],
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                required: ['spec', 'plan'],
+                properties: {
+                  spec: { type: 'object', description: 'ControllerSpec' },
+                  plan: { type: 'object', description: 'SignalPlan (the default fixed-time plan)' },
+                  lon: { type: ['number', 'null'] },
+                  lat: { type: ['number', 'null'] },
+                  approaches: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, street: { type: 'string' }, bearingDeg: { type: 'number', description: 'Direction of travel of the arriving traffic, degrees from north.' } } } },
+                },
+              },
+              'The announced spec and plan, with the installation’s position and approaches.',
+            ),
+            '400': ERRORS['400'],
+            '404': errorResponse('Unknown installation, or it announced no signal spec (E_NOT_FOUND).'),
+            '405': ERRORS['405'],
+          },
+        },
+      },
       '/api/transit/arrivals': {
         get: {
           summary: 'Next arrivals at a stop.',

@@ -3,12 +3,12 @@
  * controller state every second (mode, plan, cycle second, which groups are green), plan acks, and
  * the simulator's ground truth (kept as history only, never shown as a measurement).
  */
-import type { DetectorReport, PlanAck, TlsEntity, TlsMeta, TlsMetaSignal, TlsState, TlsTruth } from '../../protocol/index.ts';
+import { ERROR_CODES, type DetectorReport, type PlanAck, type TlsEntity, type TlsMeta, type TlsMetaSignal, type TlsState, type TlsTruth } from '../../protocol/index.ts';
 import { approachStats, ApproachWindow, groupsByApproach } from '../fusion/intersection.ts';
 import { corridorsBothWays, corridorTravelTime, detectorsByApproach, inferLinks, linkFromDetectors } from '../fusion/links.ts';
 import { linkState } from '../fusion/liveness.ts';
 import { entityFromMeta, FlowWindow, fuseDetectorReport } from '../fusion/tls.ts';
-import { sendJson } from '../http/errors.ts';
+import { sendError, sendJson } from '../http/errors.ts';
 import type { Decoded } from '../ingest/decode.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -118,6 +118,16 @@ export function createTlsHandler(ctx: IngestContext, metrics: Metrics, log: Logg
       '/api/corridors': (_req, res) => {
         relearnLinks();
         sendJson(res, 200, corridorsBothWays().map((c) => corridorTravelTime(c, network.family.entities)));
+      },
+      /** The signal spec (groups, conflicts, intergreens) and default plan an installation announced. */
+      '/api/tls/signal': (_req, res, url) => {
+        const id = url.searchParams.get('id');
+        if (!id || id.length > 64) return sendError(res, 400, ERROR_CODES.BAD_REQUEST, 'query parameter id={installation id} is required');
+        const sig = signal.get(id);
+        if (!sig) return sendError(res, 404, ERROR_CODES.NOT_FOUND, family.entities.has(id) ? `tls ${id} announced no signal spec` : `no tls ${id}`);
+        const meta = metas.get(id);
+        // Position and approaches (direction of travel) too: a time-space diagram needs the distances and which groups carry a corridor.
+        sendJson(res, 200, { spec: sig.spec, plan: sig.plan, lon: meta?.lon ?? null, lat: meta?.lat ?? null, approaches: (meta?.approaches ?? []).map((a) => ({ id: a.id, street: a.street, bearingDeg: a.bearingDeg })) });
       },
     },
     handle(m: Decoded, nowMs: number): Refusal | null {

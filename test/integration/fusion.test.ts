@@ -83,6 +83,16 @@ describe('links, corridors and intersection estimates', () => {
     expect(ns.tls[0]).toBe('K003');
     expect(ns.missingLinks).not.toContain('K003>K009'); // learned; the others are not announced here
     expect(ns.travelTimeSec).toBeNull();
+
+    // The announced signal spec and plan, with position and approaches, for the signals panel.
+    const sig = await get('/api/tls/signal?id=K009');
+    expect(sig.status).toBe(200);
+    expect(sig.body.plan).toEqual(plan);
+    expect(sig.body.spec.signalGroups.map((g: any) => g.id)).toEqual(['K1', 'K2']);
+    expect(sig.body).toMatchObject({ lon: 6.7725, lat: 51.4338, approaches: [{ id: 'n', street: 'Mercatorstraße', bearingDeg: 175 }, { id: 'w', street: 'Mainstraße', bearingDeg: 90 }] });
+    expect((await get('/api/tls/signal?id=K003')).status).toBe(404); // no signal announced
+    expect((await get('/api/tls/signal?id=NOPE')).status).toBe(404);
+    expect((await get('/api/tls/signal')).status).toBe(400);
   });
 });
 

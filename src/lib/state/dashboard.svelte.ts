@@ -172,8 +172,9 @@ export class Dashboard {
     const s = this.storeOf(k);
     if (!s) return false;
     if (this.rt.status !== 'live') return true;
-    // Families without entities are "no data", shown as such, not as stale.
-    return s.list.length > 0 && s.isStale(this.hubNowMs);
+    // Families without entities, or without any measurement yet (e.g. right after a hub restart,
+    // before the first report), are "no data", shown as such, not as stale.
+    return s.list.length > 0 && s.newestTsMs !== null && s.isStale(this.hubNowMs);
   }
 
   /** The signed-in role; the hub refuses what it may not see, and the page does not offer it. */
