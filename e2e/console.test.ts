@@ -6,11 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lightingTopics } from '../protocol/index.ts';
 import { parseDemoFile } from '../server/auth/bootstrap.ts';
+import { raiseCabinetFault } from './fixtures.ts';
 import { launchBrowser, screenshotDir, startHub } from './browser.ts';
 
 let hub: Awaited<ReturnType<typeof startHub>>;
@@ -21,21 +20,7 @@ const CAB = 'E2ECONS1';
 const ALARM = `cabinet:${CAB}|fault`;
 
 /** A cabinet of our own that reports a supply failure: a new high-priority alarm. */
-async function raiseCabinetAlarm(): Promise<void> {
-  const dev = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, { clientId: 'e2e-console-cabinet' });
-  const now = Date.now();
-  await dev.publishAsync(
-    lightingTopics.cabinetMeta(CAB),
-    JSON.stringify({ id: CAB, district: 'Mitte', lon: 6.7712, lat: 51.4331, lamps: [{ id: `${CAB}-L1`, lon: 6.7713, lat: 51.4332, powerNominalW: 60, lampTechnology: 'LED' }], tsMs: now }),
-    { qos: 1, retain: true },
-  );
-  await dev.publishAsync(
-    lightingTopics.cabinetState(CAB),
-    JSON.stringify({ tsMs: now + 1, powerState: 'off', energyKWh: 12.5, activePowerW: 0, commsOk: true, fault: 'supplyFailure' }),
-    { qos: 1 },
-  );
-  await dev.endAsync();
-}
+const raiseCabinetAlarm = () => raiseCabinetFault(hub.mqttPort, CAB);
 
 beforeAll(async () => {
   hub = await startHub({ SIM: 'on', SIM_SPEED: '1' });
