@@ -79,11 +79,23 @@ describe('dashboard', () => {
   });
 
   it('selecting an installation opens its details with a history chart that grows', async () => {
+    let historyRequests = 0;
+    const onRequest = (r: { url(): string }) => void (r.url().includes('/api/history') && historyRequests++);
+    page.on('request', onRequest);
     await page.locator('[data-testid="tls-list"] button').first().click();
-    await expect.poll(() => page.locator('[data-testid="chart"]').getAttribute('data-status'), { timeout: 10_000 }).toBe('ok');
+    const chart = page.locator('[data-testid="chart"]');
+    await expect.poll(() => chart.getAttribute('data-status'), { timeout: 10_000 }).toBe('ok');
+    // The line starts with the stored history and keeps the points it has as live ones arrive:
+    // the count grows instead of starting over (a chart reloading itself on every update once
+    // showed an empty plot while this test passed).
+    const first = Number(await chart.getAttribute('data-points'));
+    expect(first).toBeGreaterThan(1);
     const flow = page.locator('[data-testid="selected-flow"]');
     const before = await flow.textContent();
     await expect.poll(() => flow.textContent(), { timeout: 15_000 }).not.toBe(before);
+    await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(first);
+    expect(historyRequests).toBe(1);
+    page.off('request', onRequest);
     await page.screenshot({ path: join(screenshotDir(), 'dashboard-details.png') });
   });
 
