@@ -158,36 +158,53 @@ export function createIo(opts: {
     return null;
   };
 
+
+  /**
+   * The common door of `subscribe` and `viewport`: a valid request from a principal allowed to see
+   * the family, or an error ack (and the family's subscription dropped when access was refused).
+   */
+  function admit<T extends { family: Family }>(
+    socket: Parameters<typeof authorise>[0],
+    schema: { safeParse(raw: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } },
+    raw: unknown,
+    what: string,
+    ack: (res: { ok: false; error: { code: string; message: string } }) => void,
+  ): T | null {
+    const req = schema.safeParse(raw);
+    if (!req.success) {
+      ack({ ok: false, error: { code: ERROR_CODES.BAD_REQUEST, message: req.error.issues[0]?.message ?? `invalid ${what} request` } });
+      return null;
+    }
+    const denied = authorise(socket, req.data.family);
+    if (denied) {
+      dropSub(socket, req.data.family);
+      ack({ ok: false, error: denied });
+      return null;
+    }
+    return req.data;
+  }
+
   io.on('connection', (socket) => {
     opts.metrics.socketClients.set(io.engine.clientsCount);
     socket.emit('hello', { hubId: opts.hubId, version: opts.version, serverTimeMs: Date.now(), pingIntervalMs });
     socket.on('subscribe', (raw, ack) => {
       if (typeof ack !== 'function') return;
-      const req = SubscribeRequest.safeParse(raw);
-      if (!req.success) {
-        ack({ ok: false, error: { code: ERROR_CODES.BAD_REQUEST, message: req.error.issues[0]?.message ?? 'invalid subscribe request' } });
-        return;
-      }
-      const family = req.data.family;
-      const denied = authorise(socket, family);
-      if (denied) {
-        dropSub(socket, family);
-        ack({ ok: false, error: denied });
-        return;
-      }
+      const req = admit(socket, SubscribeRequest, raw, 'subscribe', ack);
+      if (!req) return;
+      const family = req.family;
       const fam = opts.families[family];
       dropSub(socket, family);
       let res: SubscribeResponse;
-      if (req.data.bbox && POSITIONED_FAMILIES.has(family)) {
+      if (req.bbox && POSITIONED_FAMILIES.has(family)) {
         // A viewport always starts from a snapshot of its area: the hub must know what the client holds.
-        const sub: BBoxSub = { bbox: req.data.bbox, known: new Set() };
+        const sub: BBoxSub = { bbox: req.bbox, known: new Set() };
         socket.data.subs.set(family, sub);
         let set = bboxSubs.get(family);
         if (!set) bboxSubs.set(family, (set = new Set()));
         set.add(socket);
         res = { ok: true, mode: 'snapshot', snapshot: filteredSnapshot(fam.snapshot(Date.now()) as Snapshot, sub) };
       } else {
-        const replay = req.data.fromSeq === undefined || req.data.hubId !== opts.hubId ? null : fam.replaySince(req.data.fromSeq);
+        const replay = req.fromSeq === undefined || req.hubId !== opts.hubId ? null : fam.replaySince(req.fromSeq);
         if (replay) res = { ok: true, mode: 'replay', deltas: replay as Delta[] };
         else res = { ok: true, mode: 'snapshot', snapshot: fam.snapshot(Date.now()) as Snapshot };
         socket.data.subs.set(family, null);
@@ -198,24 +215,15 @@ export function createIo(opts: {
     });
     socket.on('viewport', (raw, ack) => {
       if (typeof ack !== 'function') return;
-      const req = ViewportRequest.safeParse(raw);
-      if (!req.success) {
-        ack({ ok: false, error: { code: ERROR_CODES.BAD_REQUEST, message: req.error.issues[0]?.message ?? 'invalid viewport request' } });
-        return;
-      }
-      const family = req.data.family;
-      const denied = authorise(socket, family);
-      if (denied) {
-        dropSub(socket, family);
-        ack({ ok: false, error: denied });
-        return;
-      }
+      const req = admit(socket, ViewportRequest, raw, 'viewport', ack);
+      if (!req) return;
+      const family = req.family;
       const sub = socket.data.subs.get(family);
       if (!sub) {
         ack({ ok: false, error: { code: ERROR_CODES.NOT_SUBSCRIBED, message: `no viewport subscription to ${family}` } });
         return;
       }
-      sub.bbox = req.data.bbox;
+      sub.bbox = req.bbox;
       const fam = opts.families[family];
       const upserts: Patch<{ id: string }>[] = [];
       const removes: string[] = [];
