@@ -30,4 +30,4 @@ export type PayloadOf<K extends PayloadKind, C extends keyof (typeof DEVICE_PAYL
 >;
 
 /** Channels the hub publishes (commands to devices); the hub hears its own and ignores them. */
-export const HUB_CHANNELS: Readonly<Record<string, readonly string[]>> = { tls: ['cmd'] };
+export const HUB_CHANNELS: Readonly<Record<string, readonly string[]>> = { tls: ['cmd', 'stage'] };

@@ -112,7 +112,12 @@ export type SignalGroupState = z.infer<typeof SignalGroupState>;
 /** Numeric codes (index into SIGNAL_GROUP_STATES) for compact tables. */
 export const STATE_CODE = { red: 0, redAmber: 1, green: 2, amber: 3, off: 4, flashingAmber: 5 } as const;
 
-export const CONTROLLER_MODES = ['fixed', 'external', 'flashing', 'off'] as const;
+/**
+ * 'fixed': the installation's own plan; 'external': a fixed-time plan commanded by the hub;
+ * 'adaptive': following the hub's second-by-second stage requests (StageCommand);
+ * 'flashing' / 'off': out of service.
+ */
+export const CONTROLLER_MODES = ['fixed', 'external', 'adaptive', 'flashing', 'off'] as const;
 export const ControllerMode = z.enum(CONTROLLER_MODES);
 export type ControllerMode = z.infer<typeof ControllerMode>;
 
@@ -158,6 +163,53 @@ export const PlanAck = z.object({
   reasons: z.array(AckReason).max(200),
 });
 export type PlanAck = z.infer<typeof PlanAck>;
+
+/**
+ * `city/v1/tls/{id}/stage`, hub -> device, QoS 1: adaptive control (OCIT-O "Phasenanforderung",
+ * the stage request of VS-PLUS-like controllers). The hub says which groups it wants green NOW; the
+ * controller's own signal-safety layer gets there: it ends the greens not requested only after their
+ * minimum green, shows amber, waits the intergreen of every conflicting pair and red-amber, then
+ * starts the requested greens. A request is never a licence to skip any of that.
+ *
+ * The hub repeats the request every second while it wants it. When `validUntilMs` passes without a
+ * newer request (hub down, broker down, optimiser stopped), the controller falls back to its own
+ * fixed-time plan by itself (watchdog) — a stale optimiser never freezes an intersection.
+ * Answered with a PlanAck on the ack channel (same cmdId rules as PlanCommand).
+ */
+export const StageCommand = z.object({
+  cmdId,
+  tsMs,
+  /** Groups wanted green; pairwise conflict-free (else refused with CONFLICT). Others go red. */
+  greens: z.array(groupId).min(1).max(32),
+  /** Watchdog: fall back to the own plan after this time unless a newer request arrived. */
+  validUntilMs: tsMs,
+  /** Operator or optimiser that issued it, for the audit trail. */
+  issuedBy: z.string().min(1).max(100),
+});
+export type StageCommand = z.infer<typeof StageCommand>;
+
+/** Longest watchdog a StageCommand may ask for: the controller clamps validUntilMs to tsMs + this. */
+export const STAGE_MAX_VALID_MS = 10_000;
+
+/**
+ * Checks a stage request against the spec: every group known, no two conflicting groups together.
+ * Timing (minimum green, intergreen, amber, red-amber) is the controller's safety layer's job when
+ * it carries the request out, second by second. Pure; empty = acceptable.
+ */
+export function validateStage(spec: ControllerSpec, greens: readonly string[]): Violation[] {
+  const out: Violation[] = [];
+  const known = new Set(spec.signalGroups.map((g) => g.id));
+  const seen = new Set<string>();
+  for (const id of greens) {
+    if (!known.has(id)) out.push({ code: 'UNKNOWN_GROUP', message: `stage requests unknown group ${id}`, groupIds: [id] });
+    if (seen.has(id)) out.push({ code: 'BAD_WINDOW', message: `stage lists group ${id} twice`, groupIds: [id] });
+    seen.add(id);
+  }
+  for (const [a, b] of spec.conflicts) {
+    if (seen.has(a) && seen.has(b)) out.push({ code: 'CONFLICT', message: `stage requests conflicting groups ${a} and ${b} together`, groupIds: [a, b] });
+  }
+  return out;
+}
 
 /** What a controller announces about its signalling (to be carried in its retained meta message). */
 export const TlsMetaSignal = z.object({
@@ -213,16 +265,20 @@ export const signalTopics = {
   state: (id: string) => `${TOPIC_ROOT}/tls/${id}/state`,
   /** Hub -> device, QoS 1, not retained: PlanCommand. */
   cmd: (id: string) => `${TOPIC_ROOT}/tls/${id}/cmd`,
+  /** Hub -> device, QoS 1, not retained: StageCommand (adaptive control, about once a second). */
+  stage: (id: string) => `${TOPIC_ROOT}/tls/${id}/stage`,
   /** Device -> hub, QoS 1, not retained: PlanAck. */
   ack: (id: string) => `${TOPIC_ROOT}/tls/${id}/ack`,
   /** SIMULATOR ONLY, sim -> hub/evaluator, QoS 0: TlsTruth. Not sent by real devices. */
   truth: (id: string) => `${TOPIC_ROOT}/tls/${id}/truth`,
 } as const;
 
-export const SIGNAL_QOS = { state: 0, cmd: 1, ack: 1, truth: 0 } as const;
+export const SIGNAL_QOS = { state: 0, cmd: 1, stage: 1, ack: 1, truth: 0 } as const;
 
 /** What a controller (or the simulator for all of its controllers) subscribes to. */
 export const CONTROLLER_CMD_SUBSCRIPTION = `${TOPIC_ROOT}/tls/+/cmd` as const;
+/** The stage requests a controller subscribes to (adaptive control). */
+export const CONTROLLER_STAGE_SUBSCRIPTION = `${TOPIC_ROOT}/tls/+/stage` as const;
 
 // ---- plan validation ----------------------------------------------------------------------------
 
