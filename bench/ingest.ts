@@ -57,7 +57,7 @@ export async function run(): Promise<BenchResult> {
   await new Promise((r) => setTimeout(r, 500));
   const url = `mqtt://127.0.0.1:${port}`;
   try {
-    const cfg = loadConfig({ MQTT_URL: url, SIM: 'off', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' });
+    const cfg = loadConfig({ MQTT_URL: url, SIM: 'off', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', DEVICE_RATE_PER_SEC: '0' });
     const pub1 = publisher(url, N, 'max');
     await pub1.next(); // metas published, retained
     const hub = await createHub(cfg, createLogger('warn'));

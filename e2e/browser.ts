@@ -49,12 +49,22 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-swiftshader',
 ];
 
-/** Debian's Chromium (apt `chromium`), or CHROMIUM_PATH. The caller closes it. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
+/**
+ * Debian's Chromium (apt `chromium`), or CHROMIUM_PATH. The caller closes it.
+ * The dashboard speaks the browser's language (German or English); the consoles of a Duisburg control
+ * room run German browsers, so pages and contexts default to `locale: 'de-DE'` (headless Chromium
+ * would otherwise report en-US). A test that wants English passes `{ locale: 'en-US' }`.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
   });
+  const newContext = browser.newContext.bind(browser);
+  const newPage = browser.newPage.bind(browser);
+  browser.newContext = (options = {}) => newContext({ locale: 'de-DE', ...options });
+  browser.newPage = (options = {}) => newPage({ locale: 'de-DE', ...options });
+  return browser;
 }
 
 /** `test-results/screenshots` at the repository root, created if missing. */

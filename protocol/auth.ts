@@ -32,6 +32,8 @@ export const FAMILY_ACCESS: Record<Family, readonly Role[]> = {
   lighting: ['utility', 'admin', 'operator'],
   lampFaults: ['utility', 'admin'],
   drone: ['fire', 'admin'],
+  /** Proposals and control states of the signal installations: for those who may act on them. */
+  control: ['operator', 'admin'],
 };
 
 /** Control actions and who may take them; every one is also rate-limited and audited. */
@@ -41,6 +43,7 @@ export const ACTIONS = {
   'alarm.unshelve': ['operator', 'fire', 'utility', 'admin'],
   'plan.approve': ['operator', 'admin'],
   'plan.override': ['operator', 'admin'],
+  'control.mode': ['operator', 'admin'],
   'users.manage': ['admin'],
   'displays.manage': ['admin'],
   'quarantine.read': ['admin'],

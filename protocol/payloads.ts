@@ -31,3 +31,10 @@ export type PayloadOf<K extends PayloadKind, C extends keyof (typeof DEVICE_PAYL
 
 /** Channels the hub publishes (commands to devices); the hub hears its own and ignores them. */
 export const HUB_CHANNELS: Readonly<Record<string, readonly string[]>> = { tls: ['cmd', 'stage'] };
+
+/**
+ * Binary channels: not JSON, never given to the JSON decoder. The hub routes them to their own
+ * reader before decoding (drone video: protocol/video.ts, server/video).
+ */
+export const BINARY_CHANNELS: Readonly<Record<string, readonly string[]>> = { drone: ['video'] };
+export const isBinaryChannel = (kind: string, channel: string): boolean => BINARY_CHANNELS[kind]?.includes(channel) ?? false;

@@ -7,9 +7,11 @@
  * with a fresh snapshot. A client therefore never mixes old and new state silently.
  */
 import { z } from 'zod';
+import type { ControlEntity } from './control.ts';
+import type { VideoClientToServerEvents, VideoServerToClientEvents } from './video.ts';
 import type { CabinetEntity, ConstructionEntity, DroneEntity, EnvStationEntity, LampFaultEntity, LinkEntity, ParkingEntity, TransitVehicleEntity } from './entities.ts';
 
-export const FAMILIES = ['tls', 'alarms', 'transit', 'parking', 'lighting', 'lampFaults', 'environment', 'construction', 'drone', 'links'] as const;
+export const FAMILIES = ['tls', 'alarms', 'transit', 'parking', 'lighting', 'lampFaults', 'environment', 'construction', 'drone', 'links', 'control'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /**
@@ -28,6 +30,8 @@ export const FAMILY_EXPECTED_INTERVAL_SEC: Record<Family, number | null> = {
   drone: 5,
   /** Road links: measured from the downstream installation's detectors (5 s) and transit probes. */
   links: 5,
+  /** Control states (protocol/control.ts) change on actions and acks: event-driven. */
+  control: null,
 };
 
 /** Link state of a device as the hub judges it from the age of its last message. */
@@ -96,6 +100,7 @@ export interface EntityOf {
   construction: ConstructionEntity;
   drone: DroneEntity;
   links: LinkEntity;
+  control: ControlEntity;
 }
 
 export interface Snapshot<F extends Family = Family> {
@@ -175,7 +180,8 @@ export interface Hello {
   pingIntervalMs?: number;
 }
 
-export interface ServerToClientEvents {
+/** Video events (videoFrame) are used on the VIDEO_NAMESPACE only (protocol/video.ts). */
+export interface ServerToClientEvents extends VideoServerToClientEvents {
   hello: (h: Hello) => void;
   delta: (d: Delta) => void;
   /**
@@ -186,7 +192,7 @@ export interface ServerToClientEvents {
   heartbeat: (h: Heartbeat) => void;
 }
 
-export interface ClientToServerEvents {
+export interface ClientToServerEvents extends VideoClientToServerEvents {
   subscribe: (req: SubscribeRequest, ack: (res: SubscribeResponse) => void) => void;
   unsubscribe: (family: Family) => void;
   viewport: (req: ViewportRequest, ack: (res: ViewportResponse) => void) => void;

@@ -37,6 +37,32 @@ export const ConfigSchema = z.object({
   RETENTION_1M_DAYS: z.coerce.number().positive().default(90),
   /** How long 15-minute aggregates are kept. */
   RETENTION_15M_DAYS: z.coerce.number().positive().default(730),
+  /**
+   * Scaled mode (docs/deployment.md): several hubs share this Redis (Socket.IO adapter, membership,
+   * replication) and partition the processing between them; use with DATABASE_URL and MQTT_URL.
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, 'must look like redis://host:6379')
+    .optional(),
+  /** Redis key prefix of this city's hubs (several cities or test runs can share one Redis). */
+  CLUSTER_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'letters, digits, _ : . - only').default('duisburg:'),
+  /**
+   * Flood protection: messages per second one device may send (token bucket; a signal controller
+   * sends ~2.5/s). Scaled by SIM_SPEED for the built-in simulator. 0 turns it off — for sources that
+   * run faster than real time on purpose (lock-step SUMO evaluation, accelerated test feeds).
+   */
+  DEVICE_RATE_PER_SEC: z.coerce.number().min(0).default(10),
+  /** Messages a device may send at once after a quiet spell (a reconnect's retained burst). */
+  DEVICE_RATE_BURST: z.coerce.number().int().min(1).default(30),
+  /** The standards gateway's sources (server/gateway/config.ts); an absent file means none. */
+  SOURCES_FILE: z.string().min(1).default('config/sources.json'),
+  /**
+   * Control mode of every installation when it first reports: 'fixed' (operators switch modes per
+   * installation), or 'auto' / 'advisory' for the whole network (e.g. `npm run eval -- --controller
+   * hub --hub-env CONTROL_DEFAULT_MODE=auto`). Audited like any mode change.
+   */
+  CONTROL_DEFAULT_MODE: z.enum(['fixed', 'advisory', 'auto']).default('fixed'),
   /** PostgreSQL instead of SQLite for the history, e.g. postgres://user@host:5432/db. */
   DATABASE_URL: z
     .string()
@@ -79,6 +105,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const secret = new Set(['ADMIN_PASSWORD']);
   const issues = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}${secret.has(String(i.path[0])) ? '' : ` (got ${JSON.stringify(known[String(i.path[0])])})`}`);
   if ((known.ADMIN_USER === undefined) !== (known.ADMIN_PASSWORD === undefined)) issues.push('ADMIN_USER and ADMIN_PASSWORD: set both or neither');
+  if (known.REDIS_URL !== undefined) {
+    // Scaled mode: the hubs must share the devices (one broker), the history and the accounts.
+    if (known.MQTT_URL === undefined) issues.push('REDIS_URL: scaled mode needs MQTT_URL (one broker shared by the hubs, not an embedded one each)');
+    if (known.DATABASE_URL === undefined) issues.push('REDIS_URL: scaled mode needs DATABASE_URL (history and accounts shared by the hubs)');
+    if (r.success && r.data.SIM) issues.push('REDIS_URL: set SIM=off in scaled mode (run the simulator once, `npm run sim`, not in every hub)');
+  }
   if (!r.success || issues.length > 0) throw new ConfigError(issues);
   return { ...r.data, mqttPortExplicit: known.MQTT_PORT !== undefined };
 }

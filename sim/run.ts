@@ -15,6 +15,7 @@ import { runTrafficSim, type RunningTrafficSim } from './traffic-run.ts';
 import { createTransitAndParking, type Msg } from './transit-parking.ts';
 import { demandFactor } from './traffic/demand.ts';
 import { createUtilitiesAndDrone } from './utilities-drone.ts';
+import { startDroneVideo } from './drone-video.ts';
 
 export interface RunningSim {
   readonly traffic: RunningTrafficSim;
@@ -72,6 +73,13 @@ export async function runSimulator(opts: {
   };
   publish(tp.meta(modelStart), true);
   publish(ud.meta(), false);
+  // The drone's camera: binary JPEG frames while it flies (DRONE_VIDEO, sim/drone-video.ts).
+  const video = startDroneVideo({
+    drone: ud.drone,
+    publish: (topic, payload) => client.connected && client.publish(topic, payload, { qos: 0 }),
+    modelNow: () => modelStart + (Date.now() - wallStart) * opts.speed,
+    traffic: traffic.sim.model,
+  });
 
   const model = traffic.sim.model;
   const targets: ScenarioTargets = {
@@ -129,6 +137,7 @@ export async function runSimulator(opts: {
     traffic,
     async stop() {
       clearInterval(timer);
+      video.stop();
       await Promise.all([traffic.stop(), client.endAsync()]);
     },
   };

@@ -111,6 +111,34 @@ describe('runTrafficSim', () => {
     expect(seen.filter((m) => parseTopic(m.topic)?.deviceId === other && parseTopic(m.topic)?.channel === 'state').length).toBeGreaterThan(5);
   });
 
+  it('answers stage requests (adaptive mode) over MQTT, and refuses conflicting ones', async () => {
+    broker = await startBroker();
+    const seen = await watch(broker.url);
+    run = await runTrafficSim({ url: broker.url, speed: 20, seed: 1, intersections: SITES, links: LINKS, demand: constantDemand(1) });
+    const id = SITES[0]!.id;
+    const of = (channel: string) => seen.filter((m) => parseTopic(m.topic)?.deviceId === id && parseTopic(m.topic)?.channel === channel);
+    await until(() => of('state').length >= 2, 10_000, 'states');
+    const spec = run.sim.controller(id).spec;
+    const [a, b] = spec.conflicts[0]!;
+    await watcher!.publishAsync(signalTopics.stage(id), JSON.stringify({ cmdId: 's-bad', tsMs: Date.now(), greens: [a, b], validUntilMs: Date.now() + 10_000, issuedBy: 'test' }), { qos: 1 });
+    const nack = await until(() => of('ack').find((m) => (m.msg as PlanAck).cmdId === 's-bad'), 5000, 'stage nack');
+    expect((nack.msg as PlanAck).reasons.map((r) => r.code)).toContain('CONFLICT');
+    // The hub repeats its request about once a second; at 20x that is every 50 ms of wall time.
+    let k = 0;
+    const timer = setInterval(() => {
+      void watcher!.publishAsync(signalTopics.stage(id), JSON.stringify({ cmdId: `s-${k++}`, tsMs: Date.now(), greens: [a], validUntilMs: Date.now() + 10_000, issuedBy: 'test' }), { qos: 1 });
+    }, 50);
+    try {
+      const ack = await until(() => of('ack').find((m) => (m.msg as PlanAck).cmdId === 's-0'), 5000, 'stage ack');
+      expect(ack.msg).toMatchObject({ accepted: true, reasons: [] });
+      await until(() => of('state').some((m) => (m.msg as TlsState).mode === 'adaptive' && (m.msg as TlsState).planId === 'adaptive' && (m.msg as TlsState).groups[a] === 'green'), 10_000, 'adaptive state with the requested green');
+    } finally {
+      clearInterval(timer);
+    }
+    // Requests stop: the watchdog returns the controller to its own plan.
+    await until(() => (of('state').at(-1)?.msg as TlsState | undefined)?.mode === 'fixed', 10_000, 'watchdog back to fixed');
+  });
+
   it('runs as fast as possible for a given model duration', async () => {
     broker = await startBroker();
     const seen = await watch(broker.url);

@@ -5,7 +5,9 @@
  * Per controller it publishes `TlsState` (every model second, QoS 0), `DetectorReport` and the
  * simulator-only `TlsTruth` (every `intervalSec` model seconds, QoS 0), and answers `PlanCommand`s
  * from `city/v1/tls/+/cmd` on `ack` (QoS 1): validated with `validatePlan`, switched in at the next
- * cycle boundary. `meta` is published retained at the start, as `sim/run.ts` does.
+ * cycle boundary, and `StageCommand`s from `city/v1/tls/+/stage` (adaptive control: validated with
+ * `validateStage`, carried out by the controller's safety layer, watchdog back to the own plan), also
+ * acknowledged on `ack`. `meta` is published retained at the start, as `sim/run.ts` does.
  *
  * Timestamps are wall-clock UTC (a real device has a real clock); model time runs `speed` times
  * faster and `intervalSec` is in model seconds, so flows stay in vehicles per model hour. When one
@@ -18,7 +20,7 @@
 import { once } from 'node:events';
 import mqtt from 'mqtt';
 import { MAX_PAYLOAD_BYTES, parseTopic, topics } from '../protocol/index.ts';
-import { CONTROLLER_CMD_SUBSCRIPTION, SIGNAL_QOS, signalTopics } from '../protocol/signal.ts';
+import { CONTROLLER_CMD_SUBSCRIPTION, CONTROLLER_STAGE_SUBSCRIPTION, SIGNAL_QOS, signalTopics } from '../protocol/signal.ts';
 import type { Intersection, Link } from './city/types.ts';
 import { CitySim, type Fault } from './devices/controller.ts';
 import { tlsMeta } from './devices/tls.ts';
@@ -98,7 +100,7 @@ export async function runTrafficSim(opts: TrafficSimOptions): Promise<RunningTra
 
   client.on('message', (topic, payload) => {
     const p = parseTopic(topic);
-    if (!p || p.kind !== 'tls' || p.channel !== 'cmd') return;
+    if (!p || p.kind !== 'tls' || (p.channel !== 'cmd' && p.channel !== 'stage')) return;
     const ctl = sim.byId.get(p.deviceId);
     if (!ctl || ctl.commsLost) return; // an unreachable device hears nothing and answers nothing
     let raw: unknown = null;
@@ -109,9 +111,10 @@ export async function runTrafficSim(opts: TrafficSimOptions): Promise<RunningTra
         raw = null;
       }
     }
-    send(signalTopics.ack(ctl.id), ctl.command(raw, Date.now()), SIGNAL_QOS.ack);
+    const ack = p.channel === 'cmd' ? ctl.command(raw, Date.now()) : ctl.stage(raw, Date.now());
+    send(signalTopics.ack(ctl.id), ack, SIGNAL_QOS.ack);
   });
-  await client.subscribeAsync(CONTROLLER_CMD_SUBSCRIPTION, { qos: 1 });
+  await client.subscribeAsync([CONTROLLER_CMD_SUBSCRIPTION, CONTROLLER_STAGE_SUBSCRIPTION], { qos: 1 });
 
   /** One model second; reports at interval ends. Returns true when the run is over. */
   const stepOnce = (): boolean => {

@@ -77,6 +77,13 @@ export class AlarmEngine {
     }
   }
 
+  /** Forgets an alarm another hub now owns (scaled mode): it evaluates and ticks it from now on. */
+  release(id: string): void {
+    this.alarms.delete(id);
+    this.#conditionActive.delete(id);
+    this.#pending.delete(id);
+  }
+
   /** Reports the current truth of a condition; delays are applied here. */
   evaluate(input: ConditionInput, nowMs: number): Transition[] {
     const id = alarmId(input.entity, input.condition);

@@ -69,7 +69,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps): Record<string, ApiRoute 
       const detail: Record<string, unknown> = { ...(b.reason ? { reason: b.reason } : {}), ...(b.durationMin ? { durationMin: b.durationMin } : {}) };
       if (kind === 'shelve' && (!b.reason || !b.durationMin)) return sendError(res, 400, ERROR_CODES.BAD_REQUEST, 'shelving needs reason and durationMin');
       try {
-        deps.alarmAction(kind === 'shelve' ? { kind, durationMs: b.durationMin! * 60_000, reason: b.reason! } : { kind }, b.id, p.name);
+        await deps.alarmAction(kind === 'shelve' ? { kind, durationMs: b.durationMin! * 60_000, reason: b.reason! } : { kind }, b.id, p.name);
       } catch (err) {
         if (!(err instanceof AlarmError)) throw err;
         auth.audit(p, action, b.id, { ...detail, error: err.code }, 'error');

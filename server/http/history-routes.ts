@@ -9,6 +9,8 @@ import { ERROR_CODES, HistoryQuery, type HistoryResponse } from '../../protocol/
 import type { Store } from '../store/types.ts';
 import type { ApiRoute } from './api.ts';
 import { sendError, sendJson } from './errors.ts';
+import { controlOpenApiPaths } from '../control/openapi.ts';
+import { openOpenApiPaths } from '../open/openapi.ts';
 
 export const HistoryParams = HistoryQuery.extend({ format: z.enum(['json', 'csv']).default('json') });
 export const SeriesParams = z.object({
@@ -234,6 +236,23 @@ export function openApiDocument(version: string) {
           },
         },
       },
+      '/api/replay': {
+        get: {
+          summary: 'Time travel (read-only): the state of the families at a past instant, rebuilt from the stored history.',
+          description:
+            'Per family and entity the latest stored value at or before atMs within the family’s look-back (protocol/replay.ts REPLAY_LOOKBACK_MS; raw samples, else 1-minute / 15-minute aggregates where raw is pruned), on today’s entities (names, positions). Fields that are not historised are null or listed in `notHistorised`; families with nothing historised come with `coverage: "none"` and no entities. A role gets exactly the families it may see live.',
+          parameters: [
+            q('atMs', { type: 'integer', minimum: 0 }, 'The instant, epoch milliseconds; at most 60 s ahead of the hub clock.', true),
+            q('families', { type: 'string' }, 'Comma-separated families (tls, alarms, transit, parking, lighting, lampFaults, environment, construction, drone, links); absent = every family the caller may see.'),
+          ],
+          responses: {
+            '200': json(ref('ReplayResponse'), 'The families at atMs.'),
+            '400': errorResponse('Bad atMs (missing, not an integer, negative, in the future) (E_BAD_REQUEST), or an unknown family (E_UNKNOWN_FAMILY).'),
+            ...AUTH_ERRORS,
+            '405': ERRORS['405'],
+          },
+        },
+      },
       '/api/series': {
         get: {
           summary: 'Search the stored series by entity or metric (case-insensitive substring, prefix matches first).',
@@ -346,6 +365,8 @@ export function openApiDocument(version: string) {
         },
       },
       ...authPaths(),
+      ...controlOpenApiPaths(),
+      ...openOpenApiPaths(),
       '/api/openapi.json': {
         get: { summary: 'This document.', responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1 document.'), '405': ERRORS['405'] } },
       },
@@ -393,6 +414,29 @@ export function openApiDocument(version: string) {
           type: 'object',
           required: ['user', 'role', 'csrfToken'],
           properties: { user: { type: 'string' }, role: { type: 'string', enum: ['operator', 'fire', 'utility', 'admin', 'wall'] }, csrfToken: { type: 'string' } },
+        },
+        ReplayResponse: {
+          type: 'object',
+          required: ['atMs', 'nowMs', 'families'],
+          properties: {
+            atMs: { type: 'integer' },
+            nowMs: { type: 'integer', description: 'Hub time of the answer.' },
+            families: {
+              type: 'object',
+              description: 'By family name.',
+              additionalProperties: {
+                type: 'object',
+                required: ['family', 'coverage', 'lookBackMs', 'notHistorised', 'entities'],
+                properties: {
+                  family: { type: 'string' },
+                  coverage: { type: 'string', enum: ['history', 'static', 'none'] },
+                  lookBackMs: { type: 'integer' },
+                  notHistorised: { type: 'array', items: { type: 'string' }, description: 'Fields that still show the present value.' },
+                  entities: { type: 'array', items: { type: 'object', description: 'The family’s entity type (protocol/entities.ts, protocol/realtime.ts).' } },
+                },
+              },
+            },
+          },
         },
         Series: { type: 'object', required: ['entity', 'metric'], properties: { entity: { type: 'string' }, metric: { type: 'string' } } },
         LampPositions: {

@@ -3,7 +3,7 @@
  * Pure: no I/O, no clock; the caller passes `nowMs`.
  */
 import type { z } from 'zod';
-import { DEVICE_ID_RE, DEVICE_PAYLOADS, HUB_CHANNELS, MAX_PAYLOAD_BYTES, parseTopic } from '../../protocol/index.ts';
+import { DEVICE_ID_RE, DEVICE_PAYLOADS, HUB_CHANNELS, MAX_PAYLOAD_BYTES, isBinaryChannel, parseTopic } from '../../protocol/index.ts';
 
 export type RejectReason =
   | 'unknown_topic'
@@ -13,7 +13,9 @@ export type RejectReason =
   | 'bad_device_id'
   | 'unknown_device'
   | 'timestamp'
-  | 'duplicate';
+  | 'duplicate'
+  | 'rate_limited'
+  | 'internal_error';
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'unknown_topic',
@@ -24,6 +26,8 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'unknown_device',
   'timestamp',
   'duplicate',
+  'rate_limited',
+  'internal_error',
 ];
 
 /** A message that passed its schema. `data` has the type of DEVICE_PAYLOADS[kind][channel]. */
@@ -51,6 +55,8 @@ export function decodeMessage(topic: string, payload: Uint8Array, nowMs: number)
   if (!t) return { ok: false, reason: 'unknown_topic', detail: 'topic outside city/v1/{kind}/{id}/{channel}', kind: 'unknown' };
   const kind = Object.hasOwn(SCHEMAS, t.kind) ? t.kind : 'unknown';
   if (HUB_CHANNELS[kind]?.includes(t.channel)) return { ok: false, reason: 'own', kind };
+  // Binary channels (drone video) have their own reader (server/video); never JSON-parse them.
+  if (isBinaryChannel(kind, t.channel)) return { ok: false, reason: 'unknown_topic', detail: `${t.kind}/${t.channel} is binary, not read here`, kind };
   const schema = kind === 'unknown' ? undefined : Object.hasOwn(SCHEMAS[kind]!, t.channel) ? SCHEMAS[kind]![t.channel] : undefined;
   if (!schema) return { ok: false, reason: 'unknown_topic', detail: `no schema for ${t.kind}/${t.channel}`, kind };
   if (!DEVICE_ID_RE.test(t.deviceId)) return { ok: false, reason: 'bad_device_id', detail: 'device id must match [A-Za-z0-9_-]{1,64}', kind };

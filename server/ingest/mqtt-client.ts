@@ -10,6 +10,11 @@ import type { Logger } from '../log.ts';
 export interface HubMqtt {
   client: MqttClient;
   readonly connected: boolean;
+  /**
+   * Subscribes again to what it has: the broker replaces the subscriptions and resends every
+   * retained message ([MQTT-3.8.4-3]) — how a hub re-reads device metas it did not keep.
+   */
+  resubscribe(): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,14 @@ export function connectHubMqtt(
     client,
     get connected() {
       return client.connected;
+    },
+    resubscribe() {
+      if (!client.connected) return; // the next connect subscribes anyway
+      // The object form with `resubscribe` makes MQTT.js send it although it is subscribed already.
+      const topics = Object.fromEntries(HUB_SUBSCRIPTIONS.map((t) => [t, { qos: 0 as const }]));
+      client.subscribe({ ...topics, resubscribe: true } as unknown as Record<string, { qos: 0 }>, (err) => {
+        if (err) log.error({ err }, 'MQTT resubscribe failed');
+      });
     },
     close: () => client.endAsync(true).then(() => undefined),
   };

@@ -204,6 +204,7 @@ export function createTlsHandler(ctx: IngestContext, metrics: Metrics, log: Logg
     check(nowMs: number) {
       relearnLinks();
       for (const [id, e] of family.entities) {
+        if (ctx.ownsTls && !ctx.ownsTls(id)) continue;
         const link = linkState(lastSeenMs.get(id) ?? null, TLS_EXPECTED_INTERVAL_MS, nowMs);
         if (link !== e.link) family.patch({ id, link });
         ctx.condition(
@@ -214,6 +215,7 @@ export function createTlsHandler(ctx: IngestContext, metrics: Metrics, log: Logg
       // A link is as live as the installation whose detectors measure it.
       for (const l of network.family.entities.values()) {
         const to = family.entities.get(l.to);
+        if (ctx.ownsTls && !ctx.ownsTls(l.to)) continue;
         if (to && to.link !== l.link) network.family.patch({ id: l.id, link: to.link });
       }
     },

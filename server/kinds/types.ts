@@ -10,6 +10,11 @@ export interface IngestContext {
   store: Store;
   /** Reports the truth of an alarm condition; the hub runs the alarm state machine and records it. */
   condition(input: ConditionInput, nowMs: number): void;
+  /**
+   * Scaled mode: whether this hub processes this signal installation (server/cluster). Checks that
+   * walk a family (liveness) skip what another hub owns: its entities are replicas here.
+   */
+  ownsTls?(deviceId: string): boolean;
 }
 
 export type Refusal = { reason: RejectReason; detail: string };

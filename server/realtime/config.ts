@@ -21,6 +21,8 @@ export const FAMILY_TICK_HZ: Record<Family, number> = {
   // would coalesce away short-lived link states (live → lost → live within one second).
   environment: 10,
   construction: 1,
+  // Control states change on actions and acks; an operator waits for the answer.
+  control: 10,
 };
 
 /** Families whose entities have a position: a bbox subscription filters them. */

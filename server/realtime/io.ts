@@ -301,8 +301,9 @@ export function createIo(opts: {
     for (const d of deltas) {
       const fam = opts.families[d.family];
       for (const s of blocked) if (s.data.subs.has(d.family)) s.data.missed.add(d.family);
-      // Whole-city subscribers: encoded once, written to every socket of the room.
-      io.to(roomOf(d.family)).except(SLOW_ROOM).emit('delta', d);
+      // Whole-city subscribers: encoded once, written to every socket of the room. `local`: seqs are
+      // this hub's; with the Redis adapter (scaled mode) another hub's sockets get their own hub's.
+      io.local.to(roomOf(d.family)).except(SLOW_ROOM).emit('delta', d);
       const subs = bboxSubs.get(d.family);
       if (!subs?.size) continue;
       for (const s of subs) {
@@ -328,7 +329,7 @@ export function createIo(opts: {
     }
   };
 
-  const hb = setInterval(() => io.except(SLOW_ROOM).emit('heartbeat', { serverTimeMs: Date.now() }), opts.heartbeatMs ?? HEARTBEAT_MS);
+  const hb = setInterval(() => io.local.except(SLOW_ROOM).emit('heartbeat', { serverTimeMs: Date.now() }), opts.heartbeatMs ?? HEARTBEAT_MS);
   hb.unref();
 
   return {

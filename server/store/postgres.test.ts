@@ -66,3 +66,45 @@ storeSuite(
   },
   url ? {} : { skip: `no PostgreSQL reachable at ${CANDIDATES.join(', ')}` },
 );
+
+// Scaled mode (docs/deployment.md): several hubs write one schema at once. Series ids come from the
+// database, so two stores creating series concurrently never mix up each other's samples.
+import { afterAll, describe, expect, it } from 'vitest';
+
+describe.skipIf(!url)('PgStore shared by two hubs', () => {
+  const shared = `store_shared_${randomBytes(6).toString('hex')}`;
+  afterAll(async () => {
+    if (url) await adminQuery(`DROP SCHEMA IF EXISTS ${shared} CASCADE`);
+  });
+
+  it('keeps every series apart when two stores create series at the same time', async () => {
+    const a = await PgStore.open(url!, { schema: shared });
+    const b = await PgStore.open(url!, { schema: shared });
+    try {
+      const t0 = Date.now() - 60_000;
+      // Each writes its own devices, and both write one series (a partition taken over).
+      for (let i = 0; i < 20; i++) {
+        a.addSample(a.seriesId(`tls:a${i}`, 'flowVehH'), t0, 100 + i);
+        b.addSample(b.seriesId(`tls:b${i}`, 'flowVehH'), t0, 200 + i);
+      }
+      a.addSample(a.seriesId('tls:both', 'flowVehH'), t0, 1);
+      b.addSample(b.seriesId('tls:both', 'flowVehH'), t0 + 1000, 2);
+      await Promise.all([a.flush(), b.flush()]);
+      // Samples written after the flush use the id the database gave, on both stores.
+      a.addSample(a.seriesId('tls:a3', 'flowVehH'), t0 + 1000, 999);
+      await a.flush();
+      const ha = await b.history('tls:a3', 'flowVehH', t0 - 1, t0 + 2000, 100);
+      expect(ha.values).toEqual([103, 999]);
+      const hb = await a.history('tls:b7', 'flowVehH', t0 - 1, t0 + 2000, 100);
+      expect(hb.values).toEqual([207]);
+      const both = await a.history('tls:both', 'flowVehH', t0 - 1, t0 + 2000, 100);
+      expect(both.values).toEqual([1, 2]);
+      const ids = (await adminQuery(`SELECT count(DISTINCT id) AS n, count(*) AS m FROM ${shared}.series`)).rows[0];
+      expect(Number(ids.n)).toBe(41);
+      expect(Number(ids.m)).toBe(41);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -4,9 +4,12 @@
  * the next flush), each flush is one transaction of multi-row inserts from unnest() arrays, and
  * `maintain()` rolls up and prunes in chunks.
  *
- * One hub writes one database (schema): series ids are allocated by the hub.
+ * Several hubs may write one database (schema) at once (scaled mode, docs/deployment.md): a series
+ * new to this hub gets a provisional negative handle on the hot path; the flush creates it with an id
+ * from the database's sequence (or finds the id another hub created) and maps the handle to it.
  */
 import pg from 'pg';
+import { PgGtfs } from './gtfs-postgres.ts';
 import type { AlarmEntity, HistoryResponse } from '../../protocol/index.ts';
 import {
   DAY_MS,
@@ -29,6 +32,9 @@ import {
   type Retention,
   type SeriesRow,
   type Store,
+  type ValueAtRow,
+  mergeValuesAt,
+  valuesAtSources,
 } from './types.ts';
 
 const AGG_COLUMNS = `
@@ -47,6 +53,7 @@ CREATE TABLE IF NOT EXISTS series (
   metric text NOT NULL,
   UNIQUE (entity, metric)
 );
+CREATE SEQUENCE IF NOT EXISTS series_id_seq;
 CREATE TABLE IF NOT EXISTS samples (
   series_id integer NOT NULL,
   ts_ms bigint NOT NULL,
@@ -154,8 +161,11 @@ export class PgStore implements Store {
   readonly kind = 'postgres' as const;
   readonly retention: Retention;
   readonly #pool: pg.Pool;
+  readonly gtfs: PgGtfs;
   readonly #seriesIds = new Map<string, number>();
-  #nextSeriesId = 1;
+  /** Provisional handles (−1, −2, ...) of series created by this hub: key and, once flushed, db id. */
+  readonly #provKey: string[] = [];
+  readonly #provDb: number[] = [];
   #newSeries: { id: number; entity: string; metric: string }[] = [];
   #sSeries: number[] = [];
   #sTs: number[] = [];
@@ -174,6 +184,7 @@ export class PgStore implements Store {
 
   private constructor(pool: pg.Pool, retention: Retention) {
     this.#pool = pool;
+    this.gtfs = new PgGtfs(pool);
     this.retention = retention;
   }
 
@@ -190,10 +201,12 @@ export class PgStore implements Store {
     try {
       if (opts.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
       await pool.query(SCHEMA);
+      await PgGtfs.migrate(pool);
+      // A database written before the sequence existed: start it after the highest id (only ever forward).
+      await pool.query(`SELECT setval('series_id_seq', m) FROM (SELECT max(id) AS m FROM series) x WHERE m IS NOT NULL AND m > (SELECT last_value FROM series_id_seq)`);
       const rows = (await pool.query<{ id: number; entity: string; metric: string }>('SELECT id, entity, metric FROM series')).rows;
       for (const r of rows) {
         store.#seriesIds.set(`${r.entity}\u0000${r.metric}`, r.id);
-        if (r.id >= store.#nextSeriesId) store.#nextSeriesId = r.id + 1;
       }
       await store.#loadMeta(pool);
     } catch (err) {
@@ -245,7 +258,9 @@ export class PgStore implements Store {
     const key = `${entity}\u0000${metric}`;
     let id = this.#seriesIds.get(key);
     if (id === undefined) {
-      id = this.#nextSeriesId++;
+      this.#provKey.push(key);
+      this.#provDb.push(0);
+      id = -this.#provKey.length;
       this.#seriesIds.set(key, id);
       this.#newSeries.push({ id, entity, metric });
     }
@@ -415,14 +430,24 @@ export class PgStore implements Store {
     this.#alarmEvents = [];
     let minTs = Infinity;
     for (let i = 0; i < n; i++) if (sT[i]! < minTs) minTs = sT[i]!;
+    const madeIds = new Map<number, number>();
+    const sSOrig = sS.slice();
     try {
       await this.#tx(async (c) => {
         if (series.length > 0) {
-          await c.query('INSERT INTO series (id, entity, metric) SELECT * FROM unnest($1::int[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING', [
-            series.map((s) => s.id),
-            series.map((s) => s.entity),
-            series.map((s) => s.metric),
-          ]);
+          // Another hub may have created the same series meanwhile: then its id is the one returned.
+          const made = await c.query<{ id: number; entity: string; metric: string }>(
+            `INSERT INTO series (id, entity, metric) SELECT nextval('series_id_seq'), e, m FROM unnest($1::text[], $2::text[]) AS u(e, m)
+             ON CONFLICT (entity, metric) DO UPDATE SET metric = excluded.metric RETURNING id, entity, metric`,
+            [series.map((s) => s.entity), series.map((s) => s.metric)],
+          );
+          const dbId = new Map(made.rows.map((r) => [`${r.entity}\u0000${r.metric}`, r.id] as const));
+          for (const s of series) madeIds.set(s.id, dbId.get(`${s.entity}\u0000${s.metric}`)!);
+        }
+        // Samples of provisional series carry their handle: map it to the db id.
+        for (let i = 0; i < n; i++) {
+          const h = sS[i]!;
+          if (h < 0) sS[i] = this.#provDb[-h - 1] || madeIds.get(h)!;
         }
         for (let i = 0; i < n; i += INSERT_CHUNK) {
           // The same (series, ts) twice in one statement: the last one wins, as with SQLite's REPLACE.
@@ -461,7 +486,7 @@ export class PgStore implements Store {
       // Put the batch back in front of what came meanwhile (bounded), so a short outage loses nothing.
       this.#newSeries = series.concat(this.#newSeries);
       if (n + this.#sTs.length <= MAX_PENDING_SAMPLES) {
-        this.#sSeries = sS.concat(this.#sSeries);
+        this.#sSeries = sSOrig.concat(this.#sSeries);
         this.#sTs = sT.concat(this.#sTs);
         this.#sVal = sV.concat(this.#sVal);
       }
@@ -469,6 +494,10 @@ export class PgStore implements Store {
       for (const [k, v] of alarms) if (!this.#alarms.has(k)) this.#alarms.set(k, v);
       this.#alarmEvents = events.concat(this.#alarmEvents);
       throw err;
+    }
+    for (const [h, id] of madeIds) {
+      this.#provDb[-h - 1] = id;
+      this.#seriesIds.set(this.#provKey[-h - 1]!, id);
     }
     if (n > 0 && minTs < this.#meta.wm1) this.#lateFromMs = Math.min(this.#lateFromMs, minTs);
     return n + q.length + events.length;
@@ -493,9 +522,21 @@ export class PgStore implements Store {
     );
   }
 
+  /** The database id of a series, also one another hub created after this store opened. */
+  async #dbSeriesId(entity: string, metric: string): Promise<number | undefined> {
+    const key = `${entity}\u0000${metric}`;
+    const id = this.#seriesIds.get(key);
+    if (id !== undefined && id > 0) return id;
+    const r = await this.#query<{ id: number }>('SELECT id FROM series WHERE entity = $1 AND metric = $2', [entity, metric]);
+    if (!r[0]) return undefined;
+    // Only cache ids this store has no handle for: a provisional handle is mapped by the flush.
+    if (id === undefined) this.#seriesIds.set(key, r[0].id);
+    return r[0].id;
+  }
+
   async history(entity: string, metric: string, fromMs: number, toMs: number, maxPoints: number): Promise<HistoryResponse> {
     const res: HistoryResponse = { entity, metric, fromMs, toMs, stepSec: 0, tsMs: [], values: [] };
-    const id = this.#seriesIds.get(`${entity}\u0000${metric}`);
+    const id = await this.#dbSeriesId(entity, metric);
     if (id === undefined) return res;
     const m = this.#meta;
     let rows: { t: number; v: number | null }[] = [];
@@ -544,6 +585,25 @@ export class PgStore implements Store {
        ORDER BY (strpos(lower(entity), $1) = 1 OR strpos(lower(metric), $1) = 1) DESC, entity, metric LIMIT $2`,
       [q.toLowerCase(), limit],
     );
+  }
+
+  async valuesAt(entityPrefix: string, atMs: number, lookBackMs: number): Promise<ValueAtRow[]> {
+    // LATERAL: one index seek (series_id, ts_ms DESC) per series; starts_with is collation-free.
+    const parts: ValueAtRow[][] = [];
+    for (const src of valuesAtSources(atMs, lookBackMs, this.#meta.raw_floor, this.#meta.m1_floor)) {
+      const table = src.source === 'raw' ? 'samples' : src.source === '1m' ? 'samples_1m' : 'samples_15m';
+      const ts = src.source === 'raw' ? 'ts_ms' : 'bucket_ms';
+      const val = src.source === 'raw' ? 'value' : 'avg';
+      parts.push(
+        await this.#query<ValueAtRow>(
+          `SELECT x.entity, x.metric, s.t AS "tsMs", s.v AS value, $4::text AS source FROM series x
+           CROSS JOIN LATERAL (SELECT ${ts} AS t, ${val} AS v FROM ${table} WHERE series_id = x.id AND ${ts} > $2 AND ${ts} <= $3 ORDER BY ${ts} DESC LIMIT 1) s
+           WHERE starts_with(x.entity, $1)`,
+          [entityPrefix, src.loMs, src.hiMs, src.source],
+        ),
+      );
+    }
+    return mergeValuesAt(parts);
   }
 
   async latest(entity: string, metric: string): Promise<{ tsMs: number; value: number } | null> {

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { SqliteGtfs } from './gtfs-sqlite.ts';
 import type { AlarmEntity, HistoryResponse } from '../../protocol/index.ts';
 import {
   DAY_MS,
@@ -29,10 +30,15 @@ import {
   type Retention,
   type SeriesRow,
   type Store,
+  type ValueAtRow,
+  mergeValuesAt,
+  valuesAtSources,
 } from './types.ts';
 
 export { QUARANTINE_LIMIT, type AlarmEventRow, type QuarantineRow };
 
+/** Samples held in memory while the disk refuses writes (~48 MB); older ones are dropped beyond it. */
+const MAX_PENDING_SAMPLES = 2_000_000;
 const AGG_COLUMNS = `
   series_id INTEGER NOT NULL,
   bucket_ms INTEGER NOT NULL,
@@ -147,11 +153,18 @@ export class SqliteStore implements Store {
   readonly path: string;
   readonly retention: Retention;
   readonly #db: Database.Database;
+  readonly gtfs: SqliteGtfs;
   readonly #seriesIds = new Map<string, number>();
   // Pending rows as flat parallel arrays: one push per sample, no object per sample.
   #sSeries: number[] = [];
   #sTs: number[] = [];
   #sVal: number[] = [];
+  /** False while the last write failed (disk full, I/O error): /healthz reports the store down. */
+  #writeOk = true;
+  #droppedSamples = 0;
+  /** Provisional series handles (−1, −2, ...) made while the disk was full: key, then db id. */
+  readonly #provKey: string[] = [];
+  readonly #provDb: number[] = [];
   /** Oldest sample flushed below the 1-minute watermark: those minutes are rolled up again. */
   #lateFromMs = Infinity;
   #quarantine: Omit<QuarantineRow, 'id'>[] = [];
@@ -181,6 +194,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('foreign_keys = ON');
     // Deleted pages are reused; incremental vacuum could give them back, reuse is enough for a bound.
     this.#db.exec(SCHEMA);
+    this.gtfs = new SqliteGtfs(this.#db);
     this.#insertSample = this.#db.prepare('INSERT OR REPLACE INTO samples (series_id, ts_ms, value) VALUES (?, ?, ?)');
     this.#insertSeries = this.#db.prepare('INSERT OR IGNORE INTO series (entity, metric) VALUES (?, ?)');
     this.#selectSeries = this.#db.prepare('SELECT id FROM series WHERE entity = ? AND metric = ?');
@@ -209,9 +223,17 @@ export class SqliteStore implements Store {
     const key = `${entity}\u0000${metric}`;
     let id = this.#seriesIds.get(key);
     if (id === undefined) {
-      // Rare (a new device or metric) and local: SQLite allocates it synchronously.
-      this.#insertSeries.run(entity, metric);
-      id = (this.#selectSeries.get(entity, metric) as { id: number }).id;
+      // Rare (a new device or metric) and local: SQLite allocates it synchronously. When the disk
+      // refuses (full), a provisional handle stands in until a flush can create the series.
+      try {
+        this.#insertSeries.run(entity, metric);
+        id = (this.#selectSeries.get(entity, metric) as { id: number }).id;
+      } catch {
+        this.#writeOk = false;
+        this.#provKey.push(key);
+        this.#provDb.push(0);
+        id = -this.#provKey.length;
+      }
       this.#seriesIds.set(key, id);
     }
     return id;
@@ -351,9 +373,15 @@ export class SqliteStore implements Store {
     if (audit.length > 0) {
       this.#audit = [];
       const ins = this.#db.prepare('INSERT INTO audit (at_ms, principal, role, action, target, detail, result) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      this.#db.transaction(() => {
-        for (const a of audit) ins.run(a.atMs, a.principal, a.role, a.action, a.target, JSON.stringify(a.detail), a.result);
-      })();
+      try {
+        this.#db.transaction(() => {
+          for (const a of audit) ins.run(a.atMs, a.principal, a.role, a.action, a.target, JSON.stringify(a.detail), a.result);
+        })();
+      } catch (err) {
+        this.#writeOk = false;
+        this.#audit = audit.concat(this.#audit);
+        throw err;
+      }
     }
     return audit.length + this.#flushData();
   }
@@ -374,17 +402,40 @@ export class SqliteStore implements Store {
     this.#sVal = [];
     this.#quarantine = [];
     let minTs = Infinity;
-    this.#db.transaction(() => {
-      for (let i = 0; i < n; i++) {
-        const t = ts[i]!;
-        if (t < minTs) minTs = t;
-        this.#insertSample.run(series[i], t, val[i]);
+    const made = new Map<number, number>();
+    try {
+      this.#db.transaction(() => {
+        for (let i = 0; i < n; i++) {
+          const t = ts[i]!;
+          if (t < minTs) minTs = t;
+          this.#insertSample.run(series[i]! < 0 ? this.#resolveSeries(series[i]!, made) : series[i], t, val[i]);
+        }
+        for (const r of q) this.#insertQuarantine.run(r.receivedMs, r.topic, r.reason, r.detail, r.payload);
+        if (q.length > 0) this.#trimQuarantine.run(QUARANTINE_LIMIT);
+        for (const a of alarms.values()) this.#upsertAlarm.run(a.id, a.state, a.lastChangeMs, JSON.stringify(a));
+        for (const e of events) this.#insertAlarmEvent.run(e.alarmId, e.from, e.to, e.atMs, e.by, e.reason);
+      })();
+      this.#writeOk = true;
+      // Committed: provisional handles now name real series.
+      for (const [h, id] of made) {
+        this.#provDb[-h - 1] = id;
+        this.#seriesIds.set(this.#provKey[-h - 1]!, id);
       }
-      for (const r of q) this.#insertQuarantine.run(r.receivedMs, r.topic, r.reason, r.detail, r.payload);
-      if (q.length > 0) this.#trimQuarantine.run(QUARANTINE_LIMIT);
-      for (const a of alarms.values()) this.#upsertAlarm.run(a.id, a.state, a.lastChangeMs, JSON.stringify(a));
-      for (const e of events) this.#insertAlarmEvent.run(e.alarmId, e.from, e.to, e.atMs, e.by, e.reason);
-    })();
+    } catch (err) {
+      // Disk full, I/O error: the transaction rolled back. Keep the batch in front of what came
+      // meanwhile (bounded: beyond MAX_PENDING_SAMPLES the oldest samples go) and retry next flush.
+      this.#writeOk = false;
+      const keep = Math.max(0, MAX_PENDING_SAMPLES - this.#sTs.length);
+      const from = Math.max(0, n - keep);
+      this.#droppedSamples += from;
+      this.#sSeries = series.slice(from).concat(this.#sSeries);
+      this.#sTs = ts.slice(from).concat(this.#sTs);
+      this.#sVal = val.slice(from).concat(this.#sVal);
+      this.#quarantine = q.concat(this.#quarantine).slice(-QUARANTINE_LIMIT);
+      for (const [k, v] of alarms) if (!this.#alarms.has(k)) this.#alarms.set(k, v);
+      this.#alarmEvents = events.concat(this.#alarmEvents);
+      throw err;
+    }
     if (n > 0 && minTs < this.#meta('wm1')) this.#lateFromMs = Math.min(this.#lateFromMs, minTs);
     return n + q.length + events.length;
   }
@@ -439,6 +490,26 @@ export class SqliteStore implements Store {
          ORDER BY (instr(lower(entity), $q) = 1 OR instr(lower(metric), $q) = 1) DESC, entity, metric LIMIT $limit`,
       )
       .all({ q: needle, limit }) as SeriesRow[];
+  }
+
+  async valuesAt(entityPrefix: string, atMs: number, lookBackMs: number): Promise<ValueAtRow[]> {
+    // Entities are compared bytewise (BINARY collation): prefix <= entity < prefix + U+FFFF uses
+    // the series (entity, metric) index; the per-series max is a seek on the samples primary key.
+    const hiKey = `${entityPrefix}\uffff`;
+    const parts: ValueAtRow[][] = [];
+    for (const src of valuesAtSources(atMs, lookBackMs, this.#meta('raw_floor'), this.#meta('m1_floor'))) {
+      const sql =
+        src.source === 'raw'
+          ? `SELECT x.entity, x.metric, s.ts_ms AS tsMs, s.value AS value, 'raw' AS source FROM series x
+             JOIN samples s ON s.series_id = x.id AND s.ts_ms = (SELECT max(ts_ms) FROM samples WHERE series_id = x.id AND ts_ms > $lo AND ts_ms <= $hi)
+             WHERE x.entity >= $p AND x.entity < $q`
+          : `SELECT x.entity, x.metric, s.bucket_ms AS tsMs, s.avg AS value, '${src.source}' AS source FROM series x
+             JOIN ${src.source === '1m' ? 'samples_1m' : 'samples_15m'} s ON s.series_id = x.id
+               AND s.bucket_ms = (SELECT max(bucket_ms) FROM ${src.source === '1m' ? 'samples_1m' : 'samples_15m'} WHERE series_id = x.id AND bucket_ms > $lo AND bucket_ms <= $hi)
+             WHERE x.entity >= $p AND x.entity < $q`;
+      parts.push(this.#db.prepare(sql).all({ lo: src.loMs, hi: src.hiMs, p: entityPrefix, q: hiKey }) as ValueAtRow[]);
+    }
+    return mergeValuesAt(parts);
   }
 
   async latest(entity: string, metric: string): Promise<{ tsMs: number; value: number } | null> {
@@ -604,7 +675,29 @@ export class SqliteStore implements Store {
     };
   }
 
+  /** The db id of a provisional series handle, creating the series (inside the flush's transaction). */
+  #resolveSeries(handle: number, made: Map<number, number>): number {
+    const i = -handle - 1;
+    if (this.#provDb[i]) return this.#provDb[i]!;
+    const known = made.get(handle);
+    if (known !== undefined) return known;
+    const key = this.#provKey[i]!;
+    const cut = key.indexOf('\u0000');
+    const entity = key.slice(0, cut);
+    const metric = key.slice(cut + 1);
+    this.#insertSeries.run(entity, metric);
+    const id = (this.#selectSeries.get(entity, metric) as { id: number }).id;
+    made.set(handle, id);
+    return id;
+  }
+
+  /** Samples given up because writes kept failing longer than the pending bound holds. */
+  get droppedSamples(): number {
+    return this.#droppedSamples;
+  }
+
   ok(): boolean {
+    if (!this.#writeOk) return false;
     try {
       return (this.#db.prepare('SELECT 1 AS one').get() as { one: number }).one === 1;
     } catch {

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS, MINUTE_MS, QUARANTINE_LIMIT, QUARTER_MS, type Retention, type Store } from './types.ts';
+import { gtfsSuite } from './gtfs-suite.ts';
 
 export interface StoreHarness {
   /** A fresh, empty database for the next test. */
@@ -47,7 +48,7 @@ export function storeSuite(name: string, harness: StoreHarness, opts: { skip?: s
       expect(await store.flush()).toBe(0);
     });
 
-    it('gives series ids synchronously, stable across a reopen; the same sample twice keeps the last value', async () => {
+    it('gives series ids synchronously, stable while open, the same series after a reopen; the same sample twice keeps the last value', async () => {
       const a = store.seriesId('tls:K001', 'flowVehH');
       const b = store.seriesId('tls:K001', 'occupancyPct');
       expect(a).not.toBe(b);
@@ -57,8 +58,11 @@ export function storeSuite(name: string, harness: StoreHarness, opts: { skip?: s
       await store.flush();
       store.addSample(a, 10, 3);
       await reopen();
-      expect(store.seriesId('tls:K001', 'flowVehH')).toBe(a);
-      expect(store.seriesId('tls:K001', 'occupancyPct')).toBe(b);
+      // A shared PostgreSQL hands out ids at flush (server/store/postgres.ts): a handle is this
+      // store's; what must hold across a reopen is that the key names the same series.
+      const a2 = store.seriesId('tls:K001', 'flowVehH');
+      expect(store.seriesId('tls:K001', 'occupancyPct')).not.toBe(a2);
+      expect(store.seriesId('tls:K001', 'flowVehH')).toBe(a2);
       expect(await store.latest('tls:K001', 'flowVehH')).toEqual({ tsMs: 10, value: 3 });
     });
 
@@ -214,6 +218,54 @@ export function storeSuite(name: string, harness: StoreHarness, opts: { skip?: s
         expect(h2.stepSec).toBe(60);
         expect(h2.values[0]).toBeCloseTo((want.avg * want.count + 1000) / (want.count + 1), 9);
       });
+
+      it('replay: where raw samples are pruned, the latest closed 1-minute aggregate stands in for the value at atMs', async () => {
+        store = await reopen(retention);
+        const id = store.seriesId('parking:P1', 'vacant');
+        // Three days of a sample every 30 s: after maintenance raw is kept 1 day, 1-minute 3 days.
+        for (let t = END - 3 * DAY_MS; t < END; t += STEP) store.addSample(id, t, valueAt(0, t));
+        await store.maintain(END);
+        const at = END - 2 * DAY_MS + 7 * MINUTE_MS + 20_000; // raw pruned here
+        const rows = await store.valuesAt('parking:', at, 5 * MINUTE_MS);
+        expect(rows).toHaveLength(1);
+        // The minute [at-80 s, at-20 s) is the last one closed by atMs.
+        const bucket = Math.floor(at / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
+        expect(rows[0]).toMatchObject({ entity: 'parking:P1', metric: 'vacant', source: '1m', tsMs: bucket });
+        expect(rows[0]!.value).toBeCloseTo(expectAgg(0, bucket, bucket + MINUTE_MS).avg, 9);
+        // Inside raw retention the raw sample wins.
+        const recent = END - 3600_000 + 45_000;
+        const r2 = await store.valuesAt('parking:', recent, 5 * MINUTE_MS);
+        expect(r2[0]).toMatchObject({ source: 'raw', tsMs: END - 3600_000 + 30_000, value: valueAt(0, END - 3600_000 + 30_000) });
+      });
+    });
+
+    it('replay: the latest sample at or before atMs per series of the entities with a prefix, within the look-back', async () => {
+      const vac = store.seriesId('parking:P1', 'vacant');
+      const occ = store.seriesId('parking:P1', 'occupied');
+      const vac2 = store.seriesId('parking:P2', 'vacant');
+      const other = store.seriesId('parkingX:Z', 'vacant'); // shares the prefix text without the colon
+      const tls = store.seriesId('tls:K001', 'flowVehH');
+      for (const [sid, t, v] of [
+        [vac, 1000, 10],
+        [vac, 2000, 20],
+        [vac, 3000, 30],
+        [occ, 1500, 5],
+        [vac2, 500, 99],
+        [other, 2000, 1],
+        [tls, 2000, 700],
+      ] as const)
+        store.addSample(sid, t, v);
+      await store.flush();
+      const at = async (ms: number, back: number) =>
+        (await store.valuesAt('parking:', ms, back)).map((r) => `${r.entity}.${r.metric}@${r.tsMs}=${r.value}:${r.source}`).sort();
+      // At 2500: vacant's last sample is at 2000 (not the later 3000); P2's sample at 500 is older than the 1.5 s look-back.
+      expect(await at(2500, 1500)).toEqual(['parking:P1.occupied@1500=5:raw', 'parking:P1.vacant@2000=20:raw']);
+      // A sample exactly at atMs counts; a longer look-back reaches P2.
+      expect(await at(3000, 10_000)).toEqual(['parking:P1.occupied@1500=5:raw', 'parking:P1.vacant@3000=30:raw', 'parking:P2.vacant@500=99:raw']);
+      // Before the first sample: nothing.
+      expect(await at(400, 10_000)).toEqual([]);
+      expect((await store.valuesAt('tls:', 2000, 1000)).map((r) => r.value)).toEqual([700]);
+      expect(await store.valuesAt('nothing:', 2000, 1000)).toEqual([]);
     });
 
     it('lists alarm transitions of all alarms within a time range, oldest first', async () => {
@@ -283,5 +335,7 @@ export function storeSuite(name: string, harness: StoreHarness, opts: { skip?: s
         expect(rows[1]!.detail).toEqual({ a: 1 });
       });
     });
+
+    gtfsSuite(() => store, () => reopen());
   });
 }

@@ -8,6 +8,7 @@
  * writes the database returns a Promise.
  */
 import type { AlarmEntity, HistoryResponse, Role } from '../../protocol/index.ts';
+import type { GtfsStore } from './gtfs-types.ts';
 
 /** An account. `passwordHash` is the self-describing scrypt string of server/auth/password.ts. */
 export interface UserRow {
@@ -103,6 +104,16 @@ export interface SeriesRow {
   metric: string;
 }
 
+/** One series' value at a replay instant (Store.valuesAt). */
+export interface ValueAtRow {
+  entity: string;
+  metric: string;
+  tsMs: number;
+  value: number | null;
+  /** Where it came from: a raw sample, or a 1-minute / 15-minute aggregate's average. */
+  source: 'raw' | '1m' | '15m';
+}
+
 /** How long each resolution is kept (days). */
 export interface Retention {
   rawDays: number;
@@ -153,6 +164,8 @@ export interface Store extends AccountStore {
   readonly kind: 'sqlite' | 'postgres';
   /** The SQLite file (SQLite only). */
   readonly path?: string;
+  /** GTFS static feeds imported by the gateway (server/store/gtfs-types.ts). */
+  readonly gtfs: GtfsStore;
 
   /** Id of a series; synchronous (from the cache; a new series is written at the next flush). */
   seriesId(entity: string, metric: string): number;
@@ -177,6 +190,15 @@ export interface Store extends AccountStore {
   history(entity: string, metric: string, fromMs: number, toMs: number, maxPoints: number): Promise<HistoryResponse>;
   /** Series whose entity or metric contains `q` (case-insensitive), prefix matches first. */
   searchSeries(q: string, limit: number): Promise<SeriesRow[]>;
+  /**
+   * Replay (time travel): for every series of the entities whose id starts with `entityPrefix`,
+   * its value at `atMs`: the latest raw sample with atMs - lookBackMs < tsMs <= atMs. Where the raw
+   * rows of that window are pruned, the latest 1-minute (then 15-minute) aggregate that closed by
+   * atMs inside the window stands in (its average, stamped with the bucket's start). Series without
+   * a value in the window are absent: the look-back bounds how old a value may be to count as
+   * "the state at atMs". Samples not yet flushed are not seen.
+   */
+  valuesAt(entityPrefix: string, atMs: number, lookBackMs: number): Promise<ValueAtRow[]>;
   /** Latest raw sample of a series, for tests and diagnostics. */
   latest(entity: string, metric: string): Promise<{ tsMs: number; value: number } | null>;
   quarantine(limit?: number): Promise<QuarantineRow[]>;
@@ -247,4 +269,33 @@ export function planAggregate(
   const q15hi = Math.min(end, wm15);
   const m1lo = Math.max(f, wm15);
   return { stepMs, q15: [f, q15hi], m1: [m1lo, Math.min(end, wm1)], raw: [Math.max(m1lo, wm1), end] };
+}
+
+/**
+ * Which tables a replay lookup (Store.valuesAt) reads: raw always; the 1-minute aggregates when the
+ * window reaches below the raw floor (pruned raw rows); the 15-minute ones when it reaches below the
+ * 1-minute floor. Each with the bucket-start range whose buckets closed inside the window.
+ */
+export function valuesAtSources(
+  atMs: number,
+  lookBackMs: number,
+  rawFloorMs: number,
+  oneMinuteFloorMs: number,
+): { source: 'raw' | '1m' | '15m'; loMs: number; hiMs: number }[] {
+  const from = atMs - lookBackMs;
+  const out: { source: 'raw' | '1m' | '15m'; loMs: number; hiMs: number }[] = [{ source: 'raw', loMs: from, hiMs: atMs }];
+  // A bucket [b, b + width) stands for the state at atMs only once it has closed: b + width <= atMs.
+  if (from < rawFloorMs) out.push({ source: '1m', loMs: from - MINUTE_MS, hiMs: atMs - MINUTE_MS });
+  if (from < oneMinuteFloorMs) out.push({ source: '15m', loMs: from - QUARTER_MS, hiMs: atMs - QUARTER_MS });
+  return out;
+}
+
+/** Merges per-source answers of a replay lookup: per series the finest source wins (raw, then 1m, then 15m). */
+export function mergeValuesAt(parts: ValueAtRow[][]): ValueAtRow[] {
+  const by = new Map<string, ValueAtRow>();
+  for (const rows of parts) for (const r of rows) {
+    const k = `${r.entity}\u0000${r.metric}`;
+    if (!by.has(k)) by.set(k, r);
+  }
+  return [...by.values()];
 }

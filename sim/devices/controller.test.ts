@@ -419,3 +419,192 @@ describe('closed loop', () => {
     expect(total(false)).toBeLessThan(total(true));
   });
 });
+
+// ---- adaptive mode (StageCommand) -----------------------------------------------------------------
+
+describe('SignalController: stage requests (adaptive mode)', () => {
+  const x = INTERSECTIONS.find((i) => i.id === 'K001')!;
+  const design = designController(x, NET);
+  const spec = design.spec;
+  const start = Math.floor(PEAK_MS / 1000);
+  const ig = (a: string, b: string) => spec.intergreenSec.find((e) => e.from === a && e.to === b)!.sec;
+  const group = (id: string) => spec.signalGroups.find((g) => g.id === id)!;
+  let n = 0;
+  const req = (ctl: SignalController, greens: string[], t: number, validMs = 3000) =>
+    ctl.stage({ cmdId: `s${n++}`, tsMs: t * 1000, greens, validUntilMs: t * 1000 + validMs, issuedBy: 'test' }, t * 1000);
+  /** Steps to the first second where `id` shows `state`, asking for `greens` every second. */
+  const until = (ctl: SignalController, mon: ReturnType<typeof monitor>, t0: number, greens: string[], pred: () => boolean, max = 300) => {
+    for (let t = t0; t < t0 + max; t++) {
+      req(ctl, greens, t);
+      ctl.step(t);
+      mon.check(t);
+      if (pred()) return t;
+    }
+    throw new Error('condition never met');
+  };
+
+  it('a requested stage becomes green only after amber, the intergreen and red-amber; TlsState says adaptive', () => {
+    const ctl = new SignalController(x, design, { startSec: start });
+    const mon = monitor(ctl);
+    // Run the default plan until K1 has been green for a while.
+    let t = start;
+    for (; !(ctl.state(0).groups.K1 === 'green' && ctl.state(0).groups.K2 === 'red'); t++) {
+      ctl.step(t);
+      mon.check(t);
+    }
+    for (let k = 0; k < 6; k++, t++) {
+      ctl.step(t);
+      mon.check(t);
+    }
+    const seenGreen = new Set(spec.signalGroups.filter((g) => ctl.state(0).groups[g.id] === 'green').map((g) => g.id));
+    const ends = new Map<string, number>();
+    expect(req(ctl, ['K2'], t).accepted).toBe(true);
+    const seq: [string, string][] = [];
+    let k1End = -1;
+    let k2Start = -1;
+    for (let k = 0; k < 20; k++, t++) {
+      if (k > 0) req(ctl, ['K2'], t);
+      ctl.step(t);
+      mon.check(t);
+      const s = ctl.state(t * 1000);
+      seq.push([s.groups.K1!, s.groups.K2!]);
+      if (k1End < 0 && s.groups.K1 !== 'green') k1End = t;
+      for (const g of spec.signalGroups) if (seenGreen.has(g.id) && s.groups[g.id] !== 'green' && !ends.has(g.id)) ends.set(g.id, t);
+      for (const g of spec.signalGroups) if (s.groups[g.id] === 'green') seenGreen.add(g.id);
+      if (k2Start < 0 && s.groups.K2 === 'green') k2Start = t;
+      // Shown from the first second decided under the request (the controller decides ahead by the red-amber).
+      if (k >= 2) {
+        expect(s.mode).toBe('adaptive');
+        expect(s.planId).toBe('adaptive');
+      }
+      expect(s.cycleSec).toBe(design.plan.cycleSec);
+      expect(TlsState.safeParse(s).success).toBe(true);
+    }
+    expect(k1End).toBeGreaterThan(0);
+    // K2 starts exactly when the last intergreen into it has passed: not earlier, not later.
+    const due = Math.max(...spec.signalGroups.filter((g) => ends.has(g.id) && spec.intergreenSec.some((e) => e.from === g.id && e.to === 'K2')).map((g) => ends.get(g.id)! + ig(g.id, 'K2')));
+    expect(k2Start).toBe(due);
+    expect(k2Start - k1End).toBeGreaterThanOrEqual(ig('K1', 'K2'));
+    const i = k2Start - (t - 20);
+    expect(seq[i - 1]![1]).toBe('redAmber');
+    expect(seq.slice(k1End - (t - 20), k1End - (t - 20) + group('K1').amberSec).map((s) => s[0])).toEqual(['amber', 'amber', 'amber']);
+    // Cycle second keeps running on the default plan's cycle.
+    const a = ctl.state(0).cycleSecond;
+    req(ctl, ['K2'], t);
+    ctl.step(t);
+    expect(ctl.state(0).cycleSecond).toBe((a + 1) % design.plan.cycleSec);
+  });
+
+  it('refuses conflicting, unknown and malformed requests with a reason; the same cmdId gets the same answer', () => {
+    const ctl = new SignalController(x, design, { startSec: start });
+    ctl.step(start);
+    const bad = ctl.stage({ cmdId: 'c1', tsMs: 0, greens: ['K1', 'K2'], validUntilMs: 3000, issuedBy: 't' }, 5);
+    expect(bad.accepted).toBe(false);
+    expect(bad.reasons.map((r) => r.code)).toContain('CONFLICT');
+    expect(ctl.stage({ cmdId: 'c2', tsMs: 0, greens: ['K9'], validUntilMs: 3000, issuedBy: 't' }, 5).reasons[0]!.code).toBe('UNKNOWN_GROUP');
+    expect(ctl.stage({ cmdId: 'c3', tsMs: 0, greens: [], validUntilMs: 3000, issuedBy: 't' }, 5).reasons[0]!.code).toBe('SCHEMA');
+    expect(ctl.stage('garbage', 5)).toMatchObject({ cmdId: 'invalid', accepted: false });
+    // Redelivery: same answer, even if the payload were now valid.
+    expect(ctl.stage({ cmdId: 'c1', tsMs: 0, greens: ['K1'], validUntilMs: 3000, issuedBy: 't' }, 6)).toEqual({ ...bad, tsMs: 6 });
+    for (let t = start + 1; t < start + 10; t++) ctl.step(t);
+    expect(ctl.mode).toBe('fixed');
+    ctl.inject({ kind: 'flashing' });
+    expect(ctl.stage({ cmdId: 'c4', tsMs: 0, greens: ['K1'], validUntilMs: 3000, issuedBy: 't' }, 5).reasons[0]!.code).toBe('NOT_IN_SERVICE');
+  });
+
+  it('a request never shortens a minimum green', () => {
+    const ctl = new SignalController(x, design, { startSec: start });
+    const mon = monitor(ctl);
+    let t = start;
+    // Get K2 green by request, then ask for K1 one second after K2 turned green.
+    t = until(ctl, mon, t, ['K2'], () => ctl.state(0).groups.K2 === 'green') + 1;
+    const greenAt = t - 1;
+    const end = until(ctl, mon, t, ['K1'], () => ctl.state(0).groups.K2 !== 'green');
+    expect(end - greenAt).toBe(group('K2').minGreenSec);
+  });
+
+  it('the watchdog returns the controller to its own plan when requests stop, entering it safely', () => {
+    const ctl = new SignalController(x, design, { startSec: start });
+    const mon = monitor(ctl);
+    let t = until(ctl, mon, start, ['K2'], () => ctl.state(0).groups.K2 === 'green') + 1;
+    expect(ctl.mode).toBe('adaptive');
+    req(ctl, ['K2'], t, 3000);
+    let back = -1;
+    for (let k = 0; k < 3 * design.plan.cycleSec; k++, t++) {
+      ctl.step(t);
+      mon.check(t);
+      if (back < 0 && ctl.mode === 'fixed') back = k;
+    }
+    expect(back).toBeGreaterThanOrEqual(3);
+    expect(back).toBeLessThanOrEqual(3 + 2);
+    // Running the default plan again, in step with its cycle.
+    for (let k = 0; k < design.plan.cycleSec; k++, t++) {
+      ctl.step(t);
+      mon.check(t);
+      expect(ctl.state(0).groups).toEqual(groupStatesAt(spec, design.plan, t - design.plan.offsetSec));
+    }
+    expect(ctl.state(0).planId).toBe('default');
+  });
+
+  it('max red: a group starved by the requests is served anyway (vehicles 120 s, pedestrians their maxRedSec)', () => {
+    const ctl = new SignalController(x, design, { startSec: start });
+    const mon = monitor(ctl);
+    const G = spec.signalGroups.length;
+    const redSince = new Map<string, number>();
+    const worst = new Map<string, number>();
+    let t = start;
+    for (let k = 0; k < 900; k++, t++) {
+      req(ctl, ['K1'], t); // K1 forever: everything conflicting with it starves
+      ctl.step(t);
+      mon.check(t);
+      const s = ctl.state(0);
+      for (let g = 0; g < G; g++) {
+        const grp = spec.signalGroups[g]!;
+        const st = s.groups[grp.id]!;
+        if (st === 'red' || st === 'redAmber') {
+          if (!redSince.has(grp.id)) redSince.set(grp.id, t);
+          worst.set(grp.id, Math.max(worst.get(grp.id) ?? 0, t - redSince.get(grp.id)! + 1));
+        } else redSince.delete(grp.id);
+      }
+    }
+    expect(ctl.mode).toBe('adaptive');
+    for (const g of spec.signalGroups) {
+      const limit = g.maxRedSec ?? (g.kind === 'pedestrian' ? Infinity : 120);
+      expect(worst.get(g.id) ?? 0, g.id).toBeLessThanOrEqual(limit);
+    }
+    // K2 conflicts with K1 and was served only by the max-red rule.
+    expect(worst.get('K2')).toBeGreaterThan(80); // the default plan keeps K2 red for about 35 s
+  });
+
+  it('never shows anything unsafe through random requests, watchdog expiries, plan commands and faults', () => {
+    const rng = new Rng(21);
+    for (const id of ['K001', 'K003', 'K038', 'K1001']) {
+      const xi = ALL.find((i) => i.id === id)!;
+      const d = designController(xi, NET);
+      const ctl = new SignalController(xi, d, { startSec: start });
+      const mon = monitor(ctl);
+      const ids = d.spec.signalGroups.map((g) => g.id);
+      const conflict = new Set(d.spec.conflicts.map(([a, b]) => `${a}|${b}`));
+      let current: string[] = [ids[0]!];
+      let adaptiveSec = 0;
+      for (let t = start; t < start + 3 * 3600; t++) {
+        const r = rng.next();
+        if (r < 0.05) {
+          // A random conflict-free set.
+          const pick: string[] = [];
+          for (const g of ids) if (rng.next() < 0.5 && pick.every((p) => !conflict.has(`${p}|${g}`) && !conflict.has(`${g}|${p}`))) pick.push(g);
+          if (pick.length) current = pick;
+        }
+        if (r < 0.9) expect(req(ctl, current, t, 1000 + Math.floor(rng.next() * 4000)).reasons).toEqual(ctl.mode === 'flashing' || ctl.mode === 'off' ? [{ code: 'NOT_IN_SERVICE', message: expect.any(String) }] : []);
+        else if (r < 0.902) ctl.command({ cmdId: `p${n++}`, tsMs: 0, plan: altPlan(xi, NET, rng, `alt-${n}`), issuedBy: 'fuzz' }, 0);
+        else if (r < 0.9025) ctl.inject({ kind: 'flashing' });
+        else if (r < 0.904) ctl.clear({ kind: 'flashing' });
+        ctl.step(t);
+        mon.check(t);
+        if (ctl.mode === 'adaptive') adaptiveSec++;
+      }
+      expect(adaptiveSec, id).toBeGreaterThan(3600);
+      expect(mon.greenStarts, id).toBeGreaterThan(200);
+    }
+  });
+});

@@ -11,6 +11,11 @@
  *   layer never intervenes; it makes plan switches, fault recovery and switch-on safe.
  *   Commanded plans are validated (`validatePlan`), acknowledged, and switched in at the next
  *   cycle boundary of the running plan. Faults: lamp failure, comms loss, flashing amber, off.
+ * - Adaptive mode (`stage()`, StageCommand): the hub names the groups it wants green now; the same
+ *   safety layer gets there (min green, amber, intergreen, red-amber are never cut). The controller
+ *   also enforces a maximum red per group (spec maxRedSec, default VEHICLE_MAX_RED_SEC for vehicle
+ *   and tram groups): a group red too long is served whatever the requests say. A watchdog returns
+ *   it to its own fixed-time plan (entered behind the safety layer) when requests stop.
  * - Messages (`TlsState` every second, `DetectorReport` and the simulator's `TlsTruth` per
  *   aggregation interval) are built from the traffic model; nothing here does I/O.
  * - `CitySim`: the traffic model plus one controller per intersection, stepped together.
@@ -19,9 +24,12 @@ import type { DetectorReport } from '../../protocol/mqtt.ts';
 import {
   PlanCommand,
   SIGNAL_GROUP_STATES,
+  STAGE_MAX_VALID_MS,
+  StageCommand,
   STATE_CODE,
   compilePlan,
   validatePlan,
+  validateStage,
   type AckReason,
   type CompiledPlan,
   type ControllerMode,
@@ -66,6 +74,8 @@ const STOP_LINE_SETBACK_M = 5;
 export const PED_MAX_RED_SEC = 100;
 /** Webster's cycle is clamped to this range (RiLSA: urban cycles 60-120 s). */
 export const MIN_CYCLE_SEC = 60;
+/** Longest red of a vehicle/tram group in adaptive mode when the spec gives none, s (issue 8 fairness rule). */
+export const VEHICLE_MAX_RED_SEC = 120;
 export const MAX_CYCLE_SEC = 120;
 
 /** Arms where a pedestrian crossing makes no sense: motorway ramps, car-park accesses. */
@@ -426,7 +436,7 @@ const NEVER = -1e9;
 interface RunningPlan {
   plan: SignalPlan;
   compiled: CompiledPlan;
-  mode: 'fixed' | 'external';
+  mode: 'fixed' | 'external' | 'adaptive';
 }
 
 export type Fault = { kind: 'lampFailure'; groupId: string } | { kind: 'commsLoss' } | { kind: 'flashing' } | { kind: 'off' };
@@ -436,6 +446,8 @@ export interface SignalControllerOptions {
   startSec: number;
   /** Model approach index per approach of the intersection; omitted = no traffic model attached. */
   approachIndex?: (approachId: string) => number;
+  /** Max red of vehicle/tram groups without maxRedSec in adaptive mode, s (default VEHICLE_MAX_RED_SEC). */
+  vehicleMaxRedSec?: number;
 }
 
 export class SignalController {
@@ -457,7 +469,11 @@ export class SignalController {
   /** Traffic-model approaches controlled by each group (vehicle groups only). */
   readonly #groupAps: Int32Array[];
   readonly #lookahead: number;
+  /** Longest red per group in adaptive mode (0 = none), and the worst case from "must serve" to green. */
+  readonly #maxRed: Int32Array;
+  readonly #maxRedLead: Int32Array;
 
+  readonly #defaultCompiled: CompiledPlan;
   #running: RunningPlan;
   #pending: RunningPlan | null = null;
   /** What the display shows (the plan that decided the current second) and a switch not shown yet. */
@@ -474,6 +490,10 @@ export class SignalController {
   #switchOnAt = NEVER;
   readonly display: Uint8Array;
   readonly #acks = new Map<string, PlanAck>();
+  /** Adaptive mode: the requested greens (1 per group) and the last model second they hold (watchdog). */
+  readonly #stageWant: Uint8Array;
+  #stageUntil = NEVER;
+  readonly #want: Uint8Array;
 
   /** Detector / truth interval bookkeeping: cumulative values at the last report. */
   #lastLaneCount: Float64Array | null = null;
@@ -502,13 +522,26 @@ export class SignalController {
     this.#groupAps = groups.map((g) =>
       g.kind === 'pedestrian' || !opts.approachIndex ? new Int32Array(0) : Int32Array.from(g.approachIds.map((a) => opts.approachIndex!(a))),
     );
+    const vMaxRed = opts.vehicleMaxRedSec ?? VEHICLE_MAX_RED_SEC;
+    this.#maxRed = Int32Array.from(groups, (g) => g.maxRedSec ?? (g.kind === 'pedestrian' ? 0 : vMaxRed));
+    // Worst case to get a group green once it must be served: a conflicting group whose minimum
+    // green just started, then the intergreen into this group; twice, since another overdue group
+    // conflicting with this one may be served first (and 2 s: the decision and the ending).
+    this.#maxRedLead = Int32Array.from(groups, (_, g) => {
+      let l = 0;
+      for (let c = 0; c < G; c++) if (this.#ig[c * G + g]! >= 0) l = Math.max(l, groups[c]!.minGreenSec + this.#ig[c * G + g]!);
+      return 2 * l + groups[g]!.redAmberSec + 2;
+    });
+    this.#stageWant = new Uint8Array(G);
+    this.#want = new Uint8Array(G);
     this.#lampFailed = new Uint8Array(G);
     this.#ring = new Uint8Array(RING * G);
     this.#run = new Int32Array(G);
     this.#lastEnd = new Float64Array(G).fill(NEVER);
     this.display = new Uint8Array(G);
     this.#detectorIds = detectorIds(x);
-    this.#running = { plan: design.plan, compiled: compilePlan(design.spec, design.plan), mode: 'fixed' };
+    this.#defaultCompiled = compilePlan(design.spec, design.plan);
+    this.#running = { plan: design.plan, compiled: this.#defaultCompiled, mode: 'fixed' };
     this.#shown = this.#running;
     // Warm start: run the safety layer over two cycles before the start so the first second shown
     // is the plan's steady state, not a switch-on.
@@ -576,6 +609,49 @@ export class SignalController {
     return ack;
   }
 
+  /**
+   * A stage request from the hub (adaptive control). Checked against the spec (known groups, no
+   * conflicts: `validateStage`) and acknowledged like a plan command (same cmdId rules). Accepted
+   * requests take effect at the next second the controller decides: the safety layer ends what is
+   * not requested after its minimum green and starts what is requested after amber, intergreens and
+   * red-amber. The watchdog is a duration, `validUntilMs − tsMs` clamped to STAGE_MAX_VALID_MS, on
+   * the controller's own clock from now (the hub's and the device's clocks need not agree).
+   */
+  stage(raw: unknown, tsMs: number): PlanAck {
+    const rawId = (raw as { cmdId?: unknown } | null)?.cmdId;
+    const known = typeof rawId === 'string' ? this.#acks.get(rawId) : undefined;
+    if (known) return { ...known, tsMs };
+    const parsed = StageCommand.safeParse(raw);
+    const cmdId = typeof rawId === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(rawId) ? rawId : 'invalid';
+    let reasons: AckReason[] = [];
+    if (!parsed.success) {
+      reasons = parsed.error.issues.slice(0, 20).map((i) => ({ code: 'SCHEMA', message: `${i.path.join('.') || '(root)'}: ${i.message}`.slice(0, 500) }));
+    } else if (this.#override !== 'none') {
+      reasons = [{ code: 'NOT_IN_SERVICE', message: `controller is in ${this.#override} mode` }];
+    } else {
+      reasons = validateStage(this.spec, parsed.data.greens).map((v) => ({ code: v.code, message: v.message.slice(0, 500) }));
+    }
+    const ack: PlanAck = { cmdId, tsMs, accepted: reasons.length === 0, reasons: reasons.slice(0, 200) };
+    if (ack.accepted && parsed.success) {
+      const c = parsed.data;
+      const validMs = Math.min(STAGE_MAX_VALID_MS, Math.max(0, c.validUntilMs - c.tsMs));
+      const want = new Set(c.greens);
+      this.spec.signalGroups.forEach((g, i) => (this.#stageWant[i] = want.has(g.id) ? 1 : 0));
+      // Holds for the seconds decided from now on: the next decision is #decided + 1.
+      this.#stageUntil = Math.max(this.#decided, this.#t + this.#lookahead) + Math.floor(validMs / 1000);
+    }
+    if (cmdId !== 'invalid') {
+      this.#acks.set(cmdId, ack);
+      if (this.#acks.size > 256) this.#acks.delete(this.#acks.keys().next().value!);
+    }
+    return ack;
+  }
+
+  /** True while stage requests are being followed (not yet timed out by the watchdog). */
+  get adaptive(): boolean {
+    return this.#running.mode === 'adaptive';
+  }
+
   /** Back to the installation's own plan at the next cycle boundary. */
   resetToDefault(): void {
     this.#pending = { plan: this.defaultPlan, compiled: compilePlan(this.spec, this.defaultPlan), mode: 'fixed' };
@@ -604,8 +680,10 @@ export class SignalController {
         return;
       case 'flashing':
       case 'off':
-        if (on) this.#override = f.kind;
-        else if (this.#override === f.kind) {
+        if (on) {
+          this.#override = f.kind;
+          this.#stageUntil = NEVER; // out of service: stage requests are void
+        } else if (this.#override === f.kind) {
           // Switch-on (RiLSA): amber for the vehicle groups, then all red until every intergreen from
           // this moment has passed; the plan resumes behind the safety layer.
           this.#override = 'none';
@@ -647,11 +725,25 @@ export class SignalController {
     if (this.#pending && mod(tau - rp.plan.offsetSec, rp.plan.cycleSec) === 0) {
       rp = this.#running = this.#pending;
       this.#pending = null;
+      this.#stageUntil = NEVER; // a commanded plan ends adaptive control
+      this.#shownNext = { at: tau, rp };
+    }
+    // Adaptive mode while stage requests are valid; the watchdog returns to the own plan, which
+    // the safety layer below enters safely (it only ever starts greens after the intergreens).
+    if (tau <= this.#stageUntil && rp.mode !== 'adaptive') {
+      rp = this.#running = { plan: { ...this.defaultPlan, planId: 'adaptive' }, compiled: this.#defaultCompiled, mode: 'adaptive' };
+      this.#shownNext = { at: tau, rp };
+    } else if (tau > this.#stageUntil && rp.mode === 'adaptive') {
+      rp = this.#running = { plan: this.defaultPlan, compiled: this.#defaultCompiled, mode: 'fixed' };
       this.#shownNext = { at: tau, rp };
     }
     const C = rp.compiled.cycleSec;
-    const base = mod(tau - rp.plan.offsetSec, C) * G;
-    const want = rp.compiled.green;
+    let base = mod(tau - rp.plan.offsetSec, C) * G;
+    let want = rp.compiled.green;
+    if (rp.mode === 'adaptive') {
+      want = this.#adaptiveWant(tau);
+      base = 0;
+    }
     // Ends first (held for the minimum green), then starts (intergreens, all-red rule).
     for (let g = 0; g < G; g++) {
       if (ring[prev + g]) {
@@ -677,6 +769,40 @@ export class SignalController {
       if (ok) ring[slot + g] = 1;
     }
     for (let g = 0; g < G; g++) run[g] = ring[slot + g] ? (ring[prev + g] ? run[g]! + 1 : 1) : 0;
+  }
+
+  /**
+   * Adaptive mode: the requested groups, overruled by the maximum red rule (issue 8: a group red
+   * for too long is served regardless of requests; most overdue first, conflicting requests wait).
+   */
+  #adaptiveWant(tau: number): Uint8Array {
+    const G = this.#G;
+    const want = this.#want;
+    want.set(this.#stageWant);
+    const prev = ((((tau - 1) % RING) + RING) % RING) * G;
+    for (;;) {
+      let worst = -1;
+      let worstOver = -Infinity;
+      for (let g = 0; g < G; g++) {
+        const mr = this.#maxRed[g]!;
+        if (mr <= 0 || this.#ring[prev + g] || want[g] === 2) continue;
+        // Red (incl. red-amber) so far: since the end of green minus the amber.
+        const over = tau - this.#lastEnd[g]! - this.#amber[g]! - (mr - this.#maxRedLead[g]!);
+        if (over >= 0 && over > worstOver) {
+          let free = true;
+          const cf = this.#conflicts[g]!;
+          for (let k = 0; k < cf.length; k++) if (want[cf[k]!] === 2) free = false;
+          if (!free) continue;
+          worst = g;
+          worstOver = over;
+        }
+      }
+      if (worst < 0) break;
+      want[worst] = 2; // forced
+      const cf = this.#conflicts[worst]!;
+      for (let k = 0; k < cf.length; k++) want[cf[k]!] = 0;
+    }
+    return want;
   }
 
   /**

@@ -59,10 +59,14 @@ export async function login(url: string, username: string, password: string): Pr
   };
 }
 
+/**
+ * A real hub on port 0 with an embedded broker and a fresh DATA_DIR. Per-device flood protection is
+ * off by default (tests feed accelerated simulators); faults.test.ts turns it on.
+ */
 export async function startTestHub(env: Record<string, string> = {}, opts: { keepData?: boolean } = {}): Promise<TestHub> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'hub-it-'));
   const admin = { username: 'admin-it', password: randomBytes(12).toString('hex') };
-  const config = loadConfig({ MQTT_PORT: '0', SIM: 'off', DATA_DIR: dataDir, TICK_HZ: '20', LOG_LEVEL: 'warn', ADMIN_USER: admin.username, ADMIN_PASSWORD: admin.password, ...env });
+  const config = loadConfig({ MQTT_PORT: '0', SIM: 'off', DATA_DIR: dataDir, TICK_HZ: '20', LOG_LEVEL: 'warn', DEVICE_RATE_PER_SEC: '0', ADMIN_USER: admin.username, ADMIN_PASSWORD: admin.password, ...env });
   const hub = await createHub(config, createLogger(config.LOG_LEVEL));
   const http = createServer((req, res) => hub.handle(req, res, () => res.writeHead(404).end()));
   // Integration tests see everything; role scoping is tested in server/realtime/io.test.ts.

@@ -12,30 +12,29 @@ import {
   CABINET_CLASSES,
   CONSTRUCTION_FILL,
   CONSTRUCTION_LINE,
-  DRONE_COLOR,
   ENV_KIND,
-  FOOTPRINT_FILL,
-  FOOTPRINT_LINE,
-  LAMP_COLOR,
   LAMP_FAULT_COLOR,
   NO_DATA,
   OVER_LIMIT,
   PARKING_STATUS,
+  type MapInk,
   type Rgba,
 } from './palette.ts';
+import { i18n, t } from '../i18n/locale.svelte.ts';
 
-const DARK: Rgba = [14, 20, 32, 255];
-const TEXT: Rgba = [235, 240, 246, 255];
 const fade = (stale: boolean) => (stale ? 0.35 : 1);
-const text = {
+/** Common label props: text colour and halo from the map ink (dark or light base map). */
+const textStyle = (ink: MapInk) => ({
   fontFamily: LABEL_FONT,
   fontWeight: 600,
   characterSet: 'auto' as const,
   outlineWidth: 3,
-  outlineColor: DARK,
+  outlineColor: ink.halo,
   fontSettings: { sdf: true },
-  getColor: TEXT,
-};
+  getColor: ink.text,
+});
+/** Only the labels the collision pass kept (declutter.ts); all when there is none. */
+const kept = <T extends { id: string }>(data: T[], prefix: string, keep: Set<string> | null) => (keep ? data.filter((d) => keep.has(`${prefix}:${d.id}`)) : data);
 const pos = (d: { lon: number; lat: number }): [number, number] => [d.lon, d.lat];
 
 const zoomClass = (zoom: number) => (zoom >= 15 ? 2 : zoom >= 14 ? 1 : 0);
@@ -43,17 +42,26 @@ const zoomClass = (zoom: number) => (zoom >= 15 ? 2 : zoom >= 14 ? 1 : 0);
 // ---- parking ------------------------------------------------------------------------------------
 
 /** Area ∝ capacity; smaller at city zoom so the inner-city garages do not cover each other. */
-const parkingRadius = (d: ParkingEntity, zoom: number) => {
+export const parkingRadius = (d: ParkingEntity, zoom: number) => {
   const k = zoom >= 15 ? 0.55 : zoom >= 14 ? 0.4 : 0.28;
   return Math.min(zoom >= 15 ? 26 : 14, 4 + Math.sqrt(d.capacity) * k);
 };
 const parkingFill = (d: ParkingEntity): Rgba => (d.link === 'lost' ? NO_DATA : PARKING_STATUS[d.status].color);
-const parkingText = (d: ParkingEntity) => (d.status === 'closed' ? 'geschlossen' : d.vacant === null ? '—' : `${d.vacant} frei`);
+const parkingText = (d: ParkingEntity) => (d.status === 'closed' ? t('mapLabel.closed') : d.vacant === null ? '—' : t('mapLabel.free', { n: d.vacant }));
 /** At city zoom only the number: shorter labels, fewer collisions in the dense centre. */
 const parkingNumber = (d: ParkingEntity) => (d.vacant === null ? '—' : String(d.vacant));
 const parkingName = (d: ParkingEntity) => d.name;
 
-export function parkingLayers(data: ParkingEntity[], version: number, zoom: number, stale: boolean) {
+/** The free-spaces label of a garage at this zoom, or null when none is drawn (also for the collision pass). */
+export function parkingFreeLabel(d: ParkingEntity, zoom: number): string | null {
+  if (zoom < 13 || (zoom < 15 && d.status === 'closed')) return null;
+  return zoom >= 14 ? parkingText(d) : parkingNumber(d);
+}
+/** Zoom from which garages carry their name above the marker. */
+export const PARKING_NAME_MIN_ZOOM = 15.5;
+
+export function parkingLayers(data: ParkingEntity[], version: number, zoom: number, stale: boolean, ink: MapInk, keep: Set<string> | null) {
+  const text = textStyle(ink);
   return [
     new ScatterplotLayer<ParkingEntity>({
       id: 'parking',
@@ -63,7 +71,7 @@ export function parkingLayers(data: ParkingEntity[], version: number, zoom: numb
       getRadius: (d) => parkingRadius(d, zoom),
       radiusUnits: 'pixels',
       getFillColor: parkingFill,
-      getLineColor: DARK,
+      getLineColor: ink.outline,
       stroked: true,
       lineWidthUnits: 'pixels',
       getLineWidth: 2,
@@ -74,23 +82,23 @@ export function parkingLayers(data: ParkingEntity[], version: number, zoom: numb
       ...text,
       id: 'parking-free',
       // Closed garages are labelled only at street zoom: at night they would fill the centre.
-      data: zoom >= 15 ? data : zoom >= 13 ? data.filter((d) => d.status !== 'closed') : [],
+      data: kept(data.filter((d) => parkingFreeLabel(d, zoom) !== null), 'parking-free', keep),
       getPosition: pos,
       getText: zoom >= 14 ? parkingText : parkingNumber,
       getSize: 12,
       getPixelOffset: (d) => [0, parkingRadius(d, zoom) + 9],
       opacity: fade(stale),
-      updateTriggers: { getText: [version, zoom >= 14], getPixelOffset: [version, zoomClass(zoom)] },
+      updateTriggers: { getText: [version, zoom >= 14, i18n.locale], getPixelOffset: [version, zoomClass(zoom)] },
     }),
     new TextLayer<ParkingEntity>({
       ...text,
       id: 'parking-names',
-      data: zoom >= 15.5 ? data : [],
+      data: zoom >= PARKING_NAME_MIN_ZOOM ? kept(data, 'parking-name', keep) : [],
       getPosition: pos,
       getText: parkingName,
       getSize: 11,
       fontWeight: 500,
-      getColor: [190, 200, 215, 230],
+      getColor: ink.textSoft,
       getPixelOffset: (d) => [0, -parkingRadius(d, zoom) - 9],
       updateTriggers: { getPixelOffset: zoomClass(zoom) },
     }),
@@ -101,7 +109,7 @@ export function parkingLayers(data: ParkingEntity[], version: number, zoom: numb
 
 export const cabinetClass = (d: CabinetEntity): keyof typeof CABINET_CLASSES =>
   d.fault !== null || d.commsOk === false || d.link === 'lost' ? 'cabinet' : d.lampsFaulty > 0 ? 'lamps' : 'ok';
-const cabinetColor = (d: CabinetEntity) => CABINET_CLASSES[cabinetClass(d)].color;
+
 const cabinetSize = (d: CabinetEntity) => (cabinetClass(d) === 'ok' ? 9 : 13);
 
 /** All lamps as parallel arrays (GET /api/lighting/lamps), packed for binary attributes. */
@@ -131,7 +139,9 @@ export function lightingLayers(
   show: { cabinets: boolean; faults: boolean },
   zoom: number,
   stale: boolean,
+  ink: MapInk,
 ) {
+  const cabinetColor = (d: CabinetEntity) => (cabinetClass(d) === 'ok' ? ink.cabinetOk : CABINET_CLASSES[cabinetClass(d)].color);
   const layers = [];
   if (show.cabinets && lamps && zoom >= LAMPS_MIN_ZOOM) {
     layers.push(
@@ -139,7 +149,7 @@ export function lightingLayers(
         id: 'lamps',
         // Binary attributes: 46,000 points without one accessor call per lamp.
         data: { length: lamps.length, attributes: { getPosition: { value: lamps.positions, size: 2 } } },
-        getFillColor: LAMP_COLOR,
+        getFillColor: ink.lamp,
         getRadius: 2,
         radiusUnits: 'pixels',
       }),
@@ -153,7 +163,7 @@ export function lightingLayers(
         pickable: true,
         getPosition: pos,
         getFillColor: LAMP_FAULT_COLOR,
-        getLineColor: DARK,
+        getLineColor: ink.outline,
         stroked: true,
         lineWidthUnits: 'pixels',
         getLineWidth: 1,
@@ -186,8 +196,8 @@ export function lightingLayers(
 
 // ---- environment --------------------------------------------------------------------------------
 
-const fmt1 = new Intl.NumberFormat('de-DE', { maximumFractionDigits: 1 });
-const fmt0 = new Intl.NumberFormat('de-DE', { maximumFractionDigits: 0 });
+const fmt1 = { format: (n: number) => i18n.fmt.number.format(Math.round(n * 10) / 10) };
+const fmt0 = { format: (n: number) => i18n.fmt.number.format(Math.round(n)) };
 
 /** The one value that matters for a station, as shown on the map and in the panel. */
 export function envKeyValue(d: EnvStationEntity): { text: string; over: boolean } {
@@ -200,13 +210,13 @@ export function envKeyValue(d: EnvStationEntity): { text: string; over: boolean 
       return { text: no2 === null ? 'NO₂ —' : `NO₂ ${fmt0.format(no2)} µg/m³`, over: no2 !== null && no2 > lim };
     }
     case 'weather': {
-      const t = num('airTempC');
-      return { text: t === null ? '— °C' : `${fmt1.format(t)} °C`, over: false };
+      const c = num('airTempC');
+      return { text: c === null ? '— °C' : `${fmt1.format(c)} °C`, over: false };
     }
     case 'gauge': {
       const lvl = num('waterLevelCm');
       const mark = d.limits.waterLevelCm ?? d.limits.highWaterMarkIICm ?? 1130;
-      return { text: lvl === null ? 'Pegel —' : `Pegel ${fmt0.format(lvl)} cm / ${fmt0.format(mark)}`, over: lvl !== null && lvl >= mark };
+      return { text: lvl === null ? t('mapLabel.gaugeNone') : t('mapLabel.gauge', { level: fmt0.format(lvl), mark: fmt0.format(mark) }), over: lvl !== null && lvl >= mark };
     }
     case 'shorepower': {
       const kw = num('powerKW');
@@ -216,10 +226,14 @@ export function envKeyValue(d: EnvStationEntity): { text: string; over: boolean 
 }
 
 const envColor = (d: EnvStationEntity): Rgba => (d.link === 'lost' ? NO_DATA : ENV_KIND[d.kind].color);
-const envLine = (d: EnvStationEntity): Rgba => (envKeyValue(d).over ? OVER_LIMIT : DARK);
-const envText = (d: EnvStationEntity) => envKeyValue(d).text;
+export const envText = (d: EnvStationEntity) => envKeyValue(d).text;
+/** Zoom from which stations carry their key value. */
+export const ENV_LABEL_MIN_ZOOM = 12;
+export const ENV_LABEL_OFFSET: [number, number] = [11, 0];
 
-export function environmentLayers(data: EnvStationEntity[], version: number, zoom: number, stale: boolean) {
+export function environmentLayers(data: EnvStationEntity[], version: number, zoom: number, stale: boolean, ink: MapInk, keep: Set<string> | null) {
+  const envLine = (d: EnvStationEntity): Rgba => (envKeyValue(d).over ? OVER_LIMIT : ink.outline);
+  const text = textStyle(ink);
   return [
     new ScatterplotLayer<EnvStationEntity>({
       id: 'environment',
@@ -239,15 +253,15 @@ export function environmentLayers(data: EnvStationEntity[], version: number, zoo
     new TextLayer<EnvStationEntity>({
       ...text,
       id: 'environment-labels',
-      data: zoom >= 12 ? data : [],
+      data: zoom >= ENV_LABEL_MIN_ZOOM ? kept(data, 'env', keep) : [],
       getPosition: pos,
       getText: envText,
       getSize: 11,
       getTextAnchor: 'start',
-      getPixelOffset: [11, 0],
-      getColor: (d) => (envKeyValue(d).over ? [255, 170, 170, 255] : TEXT),
+      getPixelOffset: ENV_LABEL_OFFSET,
+      getColor: (d) => (envKeyValue(d).over ? (ink.theme === 'light' ? [180, 30, 30, 255] : [255, 170, 170, 255]) : ink.text),
       opacity: fade(stale),
-      updateTriggers: { getText: version, getColor: version },
+      updateTriggers: { getText: [version, i18n.locale], getColor: version },
     }),
   ];
 }
@@ -335,7 +349,8 @@ interface DroneView {
 }
 const droneTrack = (d: DroneEntity) => d.track;
 
-export function droneLayers(drones: DroneEntity[], version: number, mapBearing: number, stale: boolean) {
+export function droneLayers(drones: DroneEntity[], version: number, mapBearing: number, stale: boolean, ink: MapInk) {
+  const text = textStyle(ink);
   const located = drones.filter((d) => d.lon !== null && d.lat !== null);
   const views: DroneView[] = located.map((d) => ({
     d,
@@ -350,8 +365,8 @@ export function droneLayers(drones: DroneEntity[], version: number, mapBearing: 
       id: 'drone-footprint',
       data: views.filter((v) => v.footprint),
       getPolygon: (v) => v.footprint!,
-      getFillColor: FOOTPRINT_FILL,
-      getLineColor: FOOTPRINT_LINE,
+      getFillColor: ink.footprintFill,
+      getLineColor: ink.footprintLine,
       getLineWidth: 1.5,
       lineWidthUnits: 'pixels',
       opacity: fade(stale),
@@ -361,7 +376,7 @@ export function droneLayers(drones: DroneEntity[], version: number, mapBearing: 
       id: 'drone-track',
       data: located.filter((d) => d.track.length > 1),
       getPath: droneTrack,
-      getColor: [255, 255, 255, 130],
+      getColor: [...ink.drone.slice(0, 3), 130] as Rgba,
       getWidth: 2,
       widthUnits: 'pixels',
       jointRounded: true,
@@ -377,7 +392,7 @@ export function droneLayers(drones: DroneEntity[], version: number, mapBearing: 
       getIcon: () => 'chevron',
       getPosition: dpos,
       getAngle: (v) => mapBearing - (v.d.headingDeg ?? 0),
-      getColor: (v) => (v.d.link === 'live' ? DRONE_COLOR : NO_DATA),
+      getColor: (v) => (v.d.link === 'live' ? ink.drone : NO_DATA),
       getSize: 26,
       sizeUnits: 'pixels',
       opacity: fade(stale),

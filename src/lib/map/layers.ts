@@ -5,20 +5,25 @@
  */
 import { ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import type { TlsEntity } from '../../../protocol/index.ts';
-import { LOST_OUTLINE, NO_DATA, flowColor } from './palette.ts';
+import { NO_DATA, flowColor, type MapInk } from './palette.ts';
 
 const getPosition = (d: TlsEntity): [number, number] => [d.lon, d.lat];
 // A value from a silent device is not current: it is drawn as "no data", never in a flow colour.
 const getFill = (d: TlsEntity) => (d.link === 'live' ? flowColor(d.flowVehH) : NO_DATA);
 const getLabel = (d: TlsEntity) => d.name;
+export const TLS_LABEL_OFFSET: [number, number] = [0, -18];
+export const TLS_LABEL_SIZE = 12;
 
 export const LABEL_FONT = 'Inter, system-ui, sans-serif';
 
-/** Street-level zoom from which every installation is labelled; above it only the selected one. */
-export const LABEL_MIN_ZOOM = 15.5;
+/**
+ * Zoom from which installations are labelled (below it only the selected one). Which labels are
+ * drawn is decided by the collision pass (declutter.ts): `keep` holds the ids `tls:{id}` that fit.
+ */
+export const LABEL_MIN_ZOOM = 14.5;
 
-export function tlsLayers(data: TlsEntity[], version: number, selectedId: string | null, stale: boolean, zoom: number) {
-  const labelled = zoom >= LABEL_MIN_ZOOM ? data : data.filter((d) => d.id === selectedId);
+export function tlsLayers(data: TlsEntity[], version: number, selectedId: string | null, stale: boolean, zoom: number, ink: MapInk, keep: Set<string> | null) {
+  const labelled = data.filter((d) => d.id === selectedId || (zoom >= LABEL_MIN_ZOOM && (!keep || keep.has(`tls:${d.id}`))));
   return [
     new ScatterplotLayer<TlsEntity>({
       id: 'tls',
@@ -26,7 +31,7 @@ export function tlsLayers(data: TlsEntity[], version: number, selectedId: string
       pickable: true,
       getPosition,
       getFillColor: getFill,
-      getLineColor: (d) => (d.id === selectedId ? [255, 255, 255, 255] : d.link === 'lost' ? LOST_OUTLINE : [14, 20, 32, 255]),
+      getLineColor: (d) => (d.id === selectedId ? ink.selected : d.link === 'lost' ? ink.lostOutline : ink.outline),
       getRadius: (d) => (d.id === selectedId ? 14 : 10),
       radiusUnits: 'pixels',
       radiusMinPixels: 4,
@@ -47,13 +52,13 @@ export function tlsLayers(data: TlsEntity[], version: number, selectedId: string
       getPosition,
       getText: getLabel,
       getSize: 12,
-      getColor: [210, 218, 230, 230],
-      getPixelOffset: [0, -18],
+      getColor: ink.textSoft,
+      getPixelOffset: TLS_LABEL_OFFSET,
       fontFamily: LABEL_FONT,
       fontWeight: 500,
       characterSet: 'auto',
       outlineWidth: 3,
-      outlineColor: [14, 20, 32, 255],
+      outlineColor: ink.halo,
       fontSettings: { sdf: true },
     }),
   ];
@@ -67,26 +72,29 @@ export interface Place {
 }
 
 const placePosition = (d: Place): [number, number] => [d.lon, d.lat];
-const placeText = (d: Place) => (d.kind === 'district' ? d.name.toUpperCase() : d.name);
 
 /**
  * Place names of the built-in base map (it has no glyphs, so labels are drawn here): districts at
  * city zoom, landmarks from district zoom on.
  */
-export function placeLayer(places: Place[], zoom: number) {
-  const shown = places.filter((p) => (p.kind === 'district' ? zoom < 14 : zoom >= 12.5));
+export const placeVisible = (p: Place, zoom: number) => (p.kind === 'district' ? zoom < 14 : zoom >= 12.5);
+export const placeText = (d: Place) => (d.kind === 'district' ? d.name.toUpperCase() : d.name);
+export const placeSize = (d: Place) => (d.kind === 'district' ? 14 : 12);
+
+export function placeLayer(places: Place[], zoom: number, ink: MapInk, keep: Set<string> | null) {
+  const shown = places.filter((p) => placeVisible(p, zoom) && (!keep || keep.has(`place:${p.name}`)));
   return new TextLayer<Place>({
     id: 'places',
     data: shown,
     getPosition: placePosition,
     getText: placeText,
-    getSize: (d) => (d.kind === 'district' ? 14 : 12),
-    getColor: (d) => (d.kind === 'district' ? [150, 165, 190, 200] : [125, 200, 170, 220]),
+    getSize: placeSize,
+    getColor: (d) => (d.kind === 'district' ? ink.district : ink.landmark),
     fontFamily: LABEL_FONT,
     fontWeight: 600,
     characterSet: 'auto',
     outlineWidth: 3,
-    outlineColor: [14, 20, 32, 255],
+    outlineColor: ink.halo,
     fontSettings: { sdf: true },
     updateTriggers: { getText: zoom < 14 },
   });

@@ -1,6 +1,10 @@
-/** What each switchable layer is called and how its classes look, for the layer control. */
+/**
+ * What each switchable layer is called and how its classes look, for the layer control. Built per
+ * call from the current language and map ink, so the legend follows a language or theme switch.
+ */
 import type { LayerKey } from '../state/dashboard.svelte.ts';
-import { CABINET_CLASSES, CONSTRUCTION_LINE, DELAY_CLASSES, DRONE_COLOR, ENV_KIND, FLOW_CLASSES, FOOTPRINT_LINE, LAMP_COLOR, LAMP_FAULT_COLOR, NO_DATA, PARKING_STATUS, type Rgba } from './palette.ts';
+import { t } from '../i18n/locale.svelte.ts';
+import { CABINET_CLASSES, CONSTRUCTION_LINE, DELAY_CLASSES, ENV_KIND, FLOW_CLASSES, LAMP_FAULT_COLOR, NO_DATA, PARKING_STATUS, type MapInk, type Rgba } from './palette.ts';
 
 export interface LegendItem {
   label: string;
@@ -18,14 +22,20 @@ export interface LayerInfo {
 
 const c = (label: string, color: Rgba, shape: LegendItem['shape'] = 'circle'): LegendItem => ({ label, color, shape });
 
-export const LAYERS: LayerInfo[] = [
-  { key: 'tls', label: 'Lichtsignalanlagen', unit: 'Kfz/h', legend: [...FLOW_CLASSES.map((f) => c(f.label, f.color)), c('keine Daten', NO_DATA)] },
-  { key: 'transit', label: 'ÖPNV-Fahrzeuge', legend: [...DELAY_CLASSES.map((d) => c(d.label, d.color, 'arrow')), c('ohne Verspätungsangabe', NO_DATA, 'arrow')], note: 'Liniennummer und Verspätung ab Zoom 14' },
-  { key: 'transitLines', label: 'Liniennetz', legend: [c('Linie (Linienfarbe)', [180, 180, 200, 255], 'line')], note: 'Haltestellen ab Zoom 14' },
-  { key: 'parking', label: 'Parkhäuser', legend: Object.values(PARKING_STATUS).map((s) => c(s.label, s.color)), note: 'Größe = Kapazität · Zahl = freie Plätze' },
-  { key: 'lighting', label: 'Beleuchtung: Schaltschränke', legend: [...Object.values(CABINET_CLASSES).map((s) => c(s.label, s.color, 'square')), c('Leuchte (ab Zoom 16)', LAMP_COLOR)] },
-  { key: 'lampFaults', label: 'Leuchtenstörungen', legend: [c('gestörte Leuchte', LAMP_FAULT_COLOR)] },
-  { key: 'environment', label: 'Umwelt & Rhein', legend: Object.values(ENV_KIND).map((k) => c(k.label, k.color)), note: 'Rot umrandet = Grenzwert überschritten' },
-  { key: 'construction', label: 'Baustellen', legend: [c('Baustelle', CONSTRUCTION_LINE, 'area')] },
-  { key: 'drone', label: 'Drohne', legend: [c('Position & Flugweg', DRONE_COLOR, 'arrow'), c('Kamerasichtfeld', FOOTPRINT_LINE, 'area')] },
-];
+export function legendLayers(ink: MapInk): LayerInfo[] {
+  return [
+    { key: 'tls', label: t('layer.tls'), unit: t('unit.vehH'), legend: [...FLOW_CLASSES.map((f) => c(f.label, f.color)), c(t('legend.noData'), NO_DATA)], note: t('legend.labelsNote') },
+    { key: 'transit', label: t('layer.transit'), legend: [...DELAY_CLASSES.map((d) => c(t(d.label), d.color, 'arrow')), c(t('legend.noDelay'), NO_DATA, 'arrow')], note: t('legend.transitNote') },
+    { key: 'transitLines', label: t('layer.transitLines'), legend: [c(t('legend.line'), [180, 180, 200, 255], 'line'), c(t('legend.stop'), ink.outline)], note: t('legend.linesNote') },
+    { key: 'parking', label: t('layer.parking'), legend: Object.values(PARKING_STATUS).map((s) => c(t(s.label), s.color)), note: t('legend.parkingNote') },
+    {
+      key: 'lighting',
+      label: t('layer.lighting'),
+      legend: [...Object.entries(CABINET_CLASSES).map(([k, s]) => c(t(s.label), k === 'ok' ? ink.cabinetOk : s.color, 'square')), c(t('legend.lamp'), ink.lamp)],
+    },
+    { key: 'lampFaults', label: t('layer.lampFaults'), legend: [c(t('legend.lampFault'), LAMP_FAULT_COLOR)] },
+    { key: 'environment', label: t('layer.environment'), legend: Object.values(ENV_KIND).map((k) => c(t(k.label), k.color)), note: t('legend.envNote') },
+    { key: 'construction', label: t('layer.construction'), legend: [c(t('legend.construction'), CONSTRUCTION_LINE, 'area')] },
+    { key: 'drone', label: t('layer.drone'), legend: [c(t('legend.dronePos'), ink.drone, 'arrow'), c(t('legend.droneFov'), ink.footprintLine, 'area')] },
+  ];
+}

@@ -1,7 +1,13 @@
 /**
- * Colour scales. Sequential scales are viridis samples: perceptually uniform and readable for the
- * common colour-vision deficiencies, on the dark theme as on the light one.
+ * Colour scales. Sequential scales are viridis samples (van der Walt & Smith 2015): perceptually
+ * uniform, monotonic in lightness and readable with the common colour-vision deficiencies;
+ * categorical classes are Okabe–Ito hues (Okabe & Ito 2008, "Color Universal Design"). Every class
+ * also has a name (legend, label, list), so colour is never the only cue (WCAG 2.2 SC 1.4.1).
+ * Labels are i18n keys (src/lib/i18n). The map's neutral "ink" (outlines, label text and halo,
+ * the drone) depends on the base map: `MAP_INK[theme]`.
  */
+import type { MessageKey } from '../i18n/de.ts';
+
 export type Rgba = [number, number, number, number];
 
 /** Upper bounds (veh/h, whole installation) of each flow class and their colours. */
@@ -25,12 +31,16 @@ export const rgbaCss = ([r, g, b, a]: Rgba) => `rgba(${r}, ${g}, ${b}, ${a / 255
 /** Outline of a device whose link is lost (an alarm is active for it). */
 export const LOST_OUTLINE: Rgba = [255, 107, 107, 255];
 
-/** Alarm priorities: distinguishable by hue and lightness, and always shown with their name too. */
+/**
+ * Alarm priorities, Okabe–Ito: vermillion / yellow / sky blue / grey differ in hue AND lightness, so
+ * they stay apart with protanopia, deuteranopia and tritanopia (the old red/orange pair merged for
+ * red-green deficient viewers); the badge always shows the priority's name too. Dark text on all four.
+ */
 export const PRIORITY_COLOR = {
-  high: '#ff6b6b',
-  medium: '#f2b13a',
-  low: '#6cb6ff',
-  diagnostic: '#9aa6b8',
+  high: '#d55e00',
+  medium: '#f0e442',
+  low: '#56b4e9',
+  diagnostic: '#a7b0bd',
 } as const;
 
 /**
@@ -49,10 +59,10 @@ export const OKABE = {
 };
 
 /** Transit delay classes: on time (≤ 2 min late), 2–5 min late, more than 5 min late. */
-export const DELAY_CLASSES: { maxSec: number; label: string; color: Rgba }[] = [
-  { maxSec: 120, label: 'pünktlich (≤ 2 min)', color: OKABE.sky },
-  { maxSec: 300, label: '2–5 min verspätet', color: OKABE.orange },
-  { maxSec: Infinity, label: '> 5 min verspätet', color: OKABE.purple },
+export const DELAY_CLASSES: { maxSec: number; label: MessageKey; color: Rgba }[] = [
+  { maxSec: 120, label: 'delay.onTime', color: OKABE.sky },
+  { maxSec: 300, label: 'delay.late', color: OKABE.orange },
+  { maxSec: Infinity, label: 'delay.veryLate', color: OKABE.purple },
 ];
 export function delayColor(delaySec: number | null): Rgba {
   if (delaySec === null) return NO_DATA;
@@ -60,28 +70,28 @@ export function delayColor(delaySec: number | null): Rgba {
   return DELAY_CLASSES[DELAY_CLASSES.length - 1]!.color;
 }
 
-export const PARKING_STATUS: Record<'spacesAvailable' | 'almostFull' | 'full' | 'closed' | 'statusUnknown', { label: string; color: Rgba }> = {
-  spacesAvailable: { label: 'frei', color: OKABE.sky },
-  almostFull: { label: 'fast voll', color: OKABE.orange },
-  full: { label: 'voll', color: OKABE.purple },
-  closed: { label: 'geschlossen', color: [70, 78, 92, 255] },
-  statusUnknown: { label: 'unbekannt', color: NO_DATA },
+export const PARKING_STATUS: Record<'spacesAvailable' | 'almostFull' | 'full' | 'closed' | 'statusUnknown', { label: MessageKey; color: Rgba }> = {
+  spacesAvailable: { label: 'parking.spacesAvailable', color: OKABE.sky },
+  almostFull: { label: 'parking.almostFull', color: OKABE.orange },
+  full: { label: 'parking.full', color: OKABE.purple },
+  closed: { label: 'parking.closed', color: [70, 78, 92, 255] },
+  statusUnknown: { label: 'parking.statusUnknown', color: NO_DATA },
 };
 
 /** Lighting cabinets: all lamps fine, some lamps faulty, cabinet fault / communication lost. */
 export const CABINET_CLASSES = {
-  ok: { label: 'in Ordnung', color: [120, 140, 165, 255] as Rgba },
-  lamps: { label: 'Leuchten gestört', color: OKABE.orange },
-  cabinet: { label: 'Schrankstörung / keine Verbindung', color: OKABE.purple },
+  ok: { label: 'cabinet.ok' as MessageKey, color: [120, 140, 165, 255] as Rgba },
+  lamps: { label: 'cabinet.lamps' as MessageKey, color: OKABE.orange },
+  cabinet: { label: 'cabinet.cabinet' as MessageKey, color: OKABE.purple },
 };
 export const LAMP_FAULT_COLOR: Rgba = OKABE.yellow;
 export const LAMP_COLOR: Rgba = [150, 145, 125, 150];
 
-export const ENV_KIND: Record<'air' | 'weather' | 'gauge' | 'shorepower', { label: string; color: Rgba }> = {
-  air: { label: 'Luftmessstation', color: OKABE.green },
-  weather: { label: 'Wetterstation', color: OKABE.sky },
-  gauge: { label: 'Rheinpegel', color: OKABE.blue },
-  shorepower: { label: 'Landstrom', color: OKABE.yellow },
+export const ENV_KIND: Record<'air' | 'weather' | 'gauge' | 'shorepower', { label: MessageKey; color: Rgba }> = {
+  air: { label: 'env.air', color: OKABE.green },
+  weather: { label: 'env.weather', color: OKABE.sky },
+  gauge: { label: 'env.gauge', color: OKABE.blue },
+  shorepower: { label: 'env.shorepower', color: OKABE.yellow },
 };
 /** A value over its limit: the marker gets this outline and the label says so. */
 export const OVER_LIMIT: Rgba = [255, 107, 107, 255];
@@ -91,3 +101,66 @@ export const CONSTRUCTION_LINE: Rgba = [230, 159, 0, 230];
 export const DRONE_COLOR: Rgba = [255, 255, 255, 255];
 export const FOOTPRINT_FILL: Rgba = [240, 228, 66, 50];
 export const FOOTPRINT_LINE: Rgba = [240, 228, 66, 220];
+
+export type MapTheme = 'dark' | 'light';
+
+/**
+ * Neutral colours of the map overlay per base map. On the dark map markers get a dark rim (it
+ * separates touching markers) and labels light text on a dark halo; on the light map the rim is a
+ * dark grey (the light end of viridis and Okabe yellow would otherwise vanish on the pale ground,
+ * WCAG 2.2 SC 1.4.11 non-text contrast >= 3:1) and labels dark text on a white halo.
+ */
+export interface MapInk {
+  theme: MapTheme;
+  /** Rim of point markers. */
+  outline: Rgba;
+  /** Rim of the selected marker. */
+  selected: Rgba;
+  text: Rgba;
+  /** Secondary labels (installation names). */
+  textSoft: Rgba;
+  halo: Rgba;
+  district: Rgba;
+  landmark: Rgba;
+  lamp: Rgba;
+  cabinetOk: Rgba;
+  drone: Rgba;
+  footprintLine: Rgba;
+  footprintFill: Rgba;
+  lostOutline: Rgba;
+}
+export const MAP_INK: Record<MapTheme, MapInk> = {
+  dark: {
+    theme: 'dark',
+    outline: [14, 20, 32, 255],
+    selected: [255, 255, 255, 255],
+    text: [235, 240, 246, 255],
+    textSoft: [210, 218, 230, 230],
+    halo: [14, 20, 32, 255],
+    district: [150, 165, 190, 200],
+    landmark: [125, 200, 170, 220],
+    lamp: LAMP_COLOR,
+    cabinetOk: CABINET_CLASSES.ok.color,
+    drone: DRONE_COLOR,
+    footprintLine: FOOTPRINT_LINE,
+    footprintFill: FOOTPRINT_FILL,
+    lostOutline: LOST_OUTLINE,
+  },
+  light: {
+    theme: 'light',
+    outline: [45, 52, 64, 255],
+    selected: [0, 0, 0, 255],
+    text: [15, 22, 34, 255],
+    textSoft: [30, 40, 56, 255],
+    halo: [255, 255, 255, 235],
+    district: [80, 92, 112, 230],
+    landmark: [0, 110, 80, 240],
+    lamp: [110, 105, 85, 170],
+    cabinetOk: [105, 120, 140, 255],
+    drone: [15, 22, 34, 255],
+    // Okabe blue instead of yellow: yellow on the pale map is below 3:1.
+    footprintLine: [0, 114, 178, 230],
+    footprintFill: [0, 114, 178, 40],
+    lostOutline: [213, 94, 0, 255],
+  },
+};

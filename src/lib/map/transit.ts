@@ -7,7 +7,7 @@ import type { TransitVehicleEntity } from '../../../protocol/index.ts';
 import type { TransitLineMeta, TransitStop } from '../../../protocol/transit.ts';
 import { ICON_MAPPING, iconAtlas } from './icons.ts';
 import { LABEL_FONT } from './layers.ts';
-import { NO_DATA, delayColor, type Rgba } from './palette.ts';
+import { NO_DATA, delayColor, type MapInk, type Rgba } from './palette.ts';
 
 /** How long a vehicle takes to glide from its previous report to the new one. */
 export const GLIDE_MS = 5000;
@@ -64,7 +64,6 @@ export class VehicleMotion {
 
 const vehicleIcon = (d: TransitVehicleEntity) => (d.bearingDeg === null ? 'dot' : 'arrow');
 const vehicleColor = (d: TransitVehicleEntity): Rgba => (d.link === 'live' ? delayColor(d.delaySec) : NO_DATA);
-const OUTLINE: Rgba = [10, 14, 22, 255];
 const vehicleLabel = (d: TransitVehicleEntity) => {
   const m = d.delaySec === null ? '' : Math.round(d.delaySec / 60);
   return m === '' || m <= 2 ? d.lineName : `${d.lineName} +${m}′`;
@@ -73,7 +72,7 @@ const vehicleLabel = (d: TransitVehicleEntity) => {
 /** Zoom from which every vehicle carries its line name (and delay when late). */
 export const VEHICLE_LABEL_MIN_ZOOM = 14;
 
-export function vehicleLayers(data: TransitVehicleEntity[], version: number, motion: VehicleMotion, frameMs: number, mapBearing: number, zoom: number, stale: boolean) {
+export function vehicleLayers(data: TransitVehicleEntity[], version: number, motion: VehicleMotion, frameMs: number, mapBearing: number, zoom: number, stale: boolean, ink: MapInk) {
   const getPosition = (d: TransitVehicleEntity) => motion.position(d, frameMs);
   // IconLayer angles are counter-clockwise on screen; bearings clockwise from north.
   const getAngle = (d: TransitVehicleEntity) => mapBearing - (d.bearingDeg ?? 0);
@@ -90,8 +89,8 @@ export function vehicleLayers(data: TransitVehicleEntity[], version: number, mot
     updateTriggers: { getPosition: frameMs, getAngle: [version, mapBearing], getIcon: version, getColor: version },
   };
   return [
-    // A dark halo under each arrow keeps it readable on every base-map colour.
-    new IconLayer<TransitVehicleEntity>({ ...common, id: 'transit-halo', getSize: size + 5, getColor: OUTLINE }),
+    // A halo (dark on the dark map, dark grey on the light one) under each arrow keeps it readable on every base-map colour.
+    new IconLayer<TransitVehicleEntity>({ ...common, id: 'transit-halo', getSize: size + 5, getColor: ink.outline }),
     new IconLayer<TransitVehicleEntity>({ ...common, id: 'transit', pickable: true, getSize: size, getColor: vehicleColor }),
     new TextLayer<TransitVehicleEntity>({
       id: 'transit-labels',
@@ -99,14 +98,14 @@ export function vehicleLayers(data: TransitVehicleEntity[], version: number, mot
       getPosition,
       getText: vehicleLabel,
       getSize: 11,
-      getColor: [235, 240, 246, 255],
+      getColor: ink.text,
       getTextAnchor: 'start',
       getPixelOffset: [size / 2 + 3, 0],
       fontFamily: LABEL_FONT,
       fontWeight: 600,
       characterSet: 'auto',
       outlineWidth: 3,
-      outlineColor: [14, 20, 32, 255],
+      outlineColor: ink.halo,
       fontSettings: { sdf: true },
       opacity: stale ? 0.35 : 1,
       updateTriggers: { getPosition: frameMs, getText: version },
@@ -147,10 +146,13 @@ const getPath = (d: LinePath) => d.path;
 const getPathColor = (d: LinePath) => d.color;
 const stopPosition = (d: LineStop): [number, number] => [d.lon, d.lat];
 
-/** Zoom from which stops are drawn. */
+/** Zoom from which stops are drawn, and from which they are named. */
 export const STOPS_MIN_ZOOM = 14;
+export const STOP_LABEL_MIN_ZOOM = 15;
+export const STOP_LABEL_OFFSET: [number, number] = [7, 0];
+const stopName = (d: LineStop) => d.name;
 
-export function lineLayers(net: { paths: LinePath[]; stops: LineStop[] }, zoom: number) {
+export function lineLayers(net: { paths: LinePath[]; stops: LineStop[] }, zoom: number, ink: MapInk, keep: Set<string> | null) {
   return [
     new PathLayer<LinePath>({
       id: 'transit-lines',
@@ -167,13 +169,30 @@ export function lineLayers(net: { paths: LinePath[]; stops: LineStop[] }, zoom: 
       id: 'transit-stops',
       data: zoom >= STOPS_MIN_ZOOM ? net.stops : [],
       getPosition: stopPosition,
-      getFillColor: [14, 20, 32, 255],
+      getFillColor: ink.theme === 'light' ? [255, 255, 255, 255] : ink.outline,
       getLineColor: (d) => d.color,
       getRadius: 3.5,
       radiusUnits: 'pixels',
       stroked: true,
       lineWidthUnits: 'pixels',
       getLineWidth: 1.5,
+    }),
+    // Stop names only where the collision pass found room (declutter.ts, ids `stop:{stopId}`).
+    new TextLayer<LineStop>({
+      id: 'transit-stop-labels',
+      data: zoom >= STOP_LABEL_MIN_ZOOM ? net.stops.filter((s) => !keep || keep.has(`stop:${s.stopId}`)) : [],
+      getPosition: stopPosition,
+      getText: stopName,
+      getSize: 11,
+      getColor: ink.textSoft,
+      getTextAnchor: 'start',
+      getPixelOffset: STOP_LABEL_OFFSET,
+      fontFamily: LABEL_FONT,
+      fontWeight: 500,
+      characterSet: 'auto',
+      outlineWidth: 3,
+      outlineColor: ink.halo,
+      fontSettings: { sdf: true },
     }),
   ];
 }

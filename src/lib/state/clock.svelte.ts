@@ -1,3 +1,5 @@
+import { i18n } from '../i18n/locale.svelte.ts';
+
 /** A ticking clock for data-age displays: one timer for the whole page, not one per component. */
 export class Clock {
   nowMs = $state(Date.now());
@@ -8,18 +10,11 @@ export class Clock {
   }
 }
 
-const berlinTime = new Intl.DateTimeFormat('de-DE', {
-  timeZone: 'Europe/Berlin',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  timeZoneName: 'short',
-});
-const berlinDate = new Intl.DateTimeFormat('de-DE', { timeZone: 'Europe/Berlin', weekday: 'short', day: '2-digit', month: '2-digit', year: 'numeric' });
-
-/** "14:03:07 MEZ": local Duisburg time with the zone, whatever the browser's zone is. */
-export const formatBerlinTime = (ms: number) => berlinTime.format(ms);
-export const formatBerlinDate = (ms: number) => berlinDate.format(ms);
+/** "14:03:07 MEZ" / "14:03:07 CET": Duisburg time with the zone, in the UI language, whatever the browser's zone is. */
+export const formatBerlinTime = (ms: number) => i18n.fmt.time.format(ms);
+export const formatBerlinDate = (ms: number) => i18n.fmt.date.format(ms);
+/** "22.11.2026, 14:03:07 MEZ": for tables and audit trails. */
+export const formatBerlinDateTime = (ms: number) => i18n.fmt.dateTime.format(ms);
 
 /** "12 s", "4 min", "3 h": the age of a value, short enough for a legend or a table cell. */
 export function formatAge(sec: number | null): string {

@@ -5,10 +5,12 @@
  */
 import type { AlarmEntity, Role } from '../../../protocol/index.ts';
 import { session } from '../auth/session.svelte.ts';
+import { t, type MessageKey } from '../i18n/locale.svelte.ts';
 
 export type Theme = 'dark' | 'light';
 const KEY_MUTED = 'console.muted';
 const KEY_THEME = 'console.theme';
+const KEY_GROUP = 'console.alarmGroups';
 
 function readLs(key: string): string | null {
   try {
@@ -25,14 +27,20 @@ function writeLs(key: string, value: string): void {
   }
 }
 
-/** Per-console preferences; both survive a reload. */
+/** Per-console preferences; all survive a reload. */
 class ConsolePrefs {
   muted = $state(readLs(KEY_MUTED) === '1');
   theme = $state<Theme>(readLs(KEY_THEME) === 'light' ? 'light' : 'dark');
+  /** Alarm list grouped by cause (alarm-groups.ts) instead of one row per alarm. */
+  groupAlarms = $state(readLs(KEY_GROUP) === '1');
 
   toggleMute(): void {
     this.muted = !this.muted;
     writeLs(KEY_MUTED, this.muted ? '1' : '0');
+  }
+  toggleGroupAlarms(): void {
+    this.groupAlarms = !this.groupAlarms;
+    writeLs(KEY_GROUP, this.groupAlarms ? '1' : '0');
   }
   toggleTheme(): void {
     this.theme = this.theme === 'dark' ? 'light' : 'dark';
@@ -138,12 +146,12 @@ export class AlarmSound {
 
 // ---------------------------------------------------------------- alarm actions and shortcuts
 
-/** The REST call behind the "Quittieren" button (and the `A` shortcut). */
+/** The REST call behind the acknowledge button (and the `A` shortcut). */
 export async function ackAlarm(id: string): Promise<{ ok: true } | { ok: false; message: string }> {
   const r = await session.send('/api/alarms/ack', 'POST', { id }).catch(() => null);
   if (r?.ok) return { ok: true };
   const msg = r ? ((await r.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message : null;
-  return { ok: false, message: `Aktion fehlgeschlagen${r ? ` (HTTP ${r.status})` : ''}${msg ? `: ${msg}` : ''}` };
+  return { ok: false, message: `${t('action.failed')}${r ? ` (HTTP ${r.status})` : ''}${msg ? `: ${msg}` : ''}` };
 }
 
 /** Newest alarm the `A` key acknowledges: UNACK or RTNUN, newest change first; null if none or not allowed. */
@@ -161,13 +169,14 @@ export function isTyping(e: KeyboardEvent): boolean {
   return t.isContentEditable || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT';
 }
 
-export const SHORTCUTS: [string, string][] = [
-  ['A', 'Neuesten unquittierten Alarm quittieren'],
-  ['M', 'Alarmton an/aus'],
-  ['1 – 5', 'Bereich im Seitenpanel wählen'],
-  ['L', 'Kartenebenen ein-/ausblenden'],
-  ['?', 'Diese Hilfe'],
-  ['Esc', 'Hilfe schließen'],
+/** Key and the i18n key of what it does. */
+export const SHORTCUTS: [string, MessageKey][] = [
+  ['A', 'shortcuts.ack'],
+  ['M', 'shortcuts.mute'],
+  ['1 – 5', 'shortcuts.tabs'],
+  ['L', 'shortcuts.layers'],
+  ['?', 'shortcuts.help'],
+  ['Esc', 'shortcuts.close'],
 ];
 
 // ---------------------------------------------------------------- KPI ring buffers

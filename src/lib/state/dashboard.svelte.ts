@@ -6,6 +6,7 @@
 import { FAMILY_ACCESS, type Family, type ParkingEntity, type Role, type TlsEntity, type TransitLineMeta, type TransitVehicleEntity } from '../../../protocol/index.ts';
 import { RealtimeClient, type FamilySink } from '../realtime/client.svelte.ts';
 import { FamilyStore } from './family-store.svelte.ts';
+import { Replay } from './replay.svelte.ts';
 import { Clock } from './clock.svelte.ts';
 import { packLamps, type LampArrays } from '../map/family-layers.ts';
 
@@ -20,13 +21,13 @@ export interface ClientConfig {
 export const LAYER_KEYS = ['tls', 'transit', 'transitLines', 'parking', 'lighting', 'lampFaults', 'environment', 'construction', 'drone'] as const;
 export type LayerKey = (typeof LAYER_KEYS)[number];
 
-/** Side-panel tabs and the family each needs; a role that may not see the family gets no tab. */
+/** Side-panel tabs (label: i18n key) and the family each needs; a role that may not see the family gets no tab. */
 export const PANEL_TABS = [
-  { key: 'traffic', label: 'Verkehr', family: 'tls' },
-  { key: 'transit', label: 'ÖPNV', family: 'transit' },
-  { key: 'parking', label: 'Parken', family: 'parking' },
-  { key: 'utility', label: 'Versorgung', family: 'environment' },
-  { key: 'drone', label: 'Drohne', family: 'drone' },
+  { key: 'traffic', label: 'tab.traffic', family: 'tls' },
+  { key: 'transit', label: 'tab.transit', family: 'transit' },
+  { key: 'parking', label: 'tab.parking', family: 'parking' },
+  { key: 'utility', label: 'tab.utility', family: 'environment' },
+  { key: 'drone', label: 'tab.drone', family: 'drone' },
 ] as const;
 
 /** The family behind a map layer (the line network comes with the transit vehicles). */
@@ -80,6 +81,8 @@ export class Dashboard {
   readonly environment = new FamilyStore('environment');
   readonly construction = new FamilyStore('construction');
   readonly drone = new FamilyStore('drone');
+  /** Control states and proposals (operator, admin): live only, never replayed (src/lib/ui/signals/control.ts). */
+  readonly control = new FamilyStore('control');
   readonly clock = new Clock();
 
   readonly transitLines = new Resource<TransitLineMeta[]>('/api/transit/lines', (b) => (Array.isArray(b) ? (b as TransitLineMeta[]) : []));
@@ -94,8 +97,14 @@ export class Dashboard {
     return this.selectedId ? (this.tls.byId.get(this.selectedId) ?? null) : null;
   });
   readonly hubNowMs = $derived(this.clock.nowMs + this.rt.clockOffsetMs);
-  readonly ageSec = $derived(this.tls.ageSec(this.hubNowMs));
-  readonly stale = $derived(this.rt.status !== 'live' || this.tls.isStale(this.hubNowMs));
+  /** Time travel: while active the stores show the state at `replay.atMs` (src/lib/state/replay.svelte.ts). */
+  readonly replay = new Replay({ stores: () => this.#shownStores, hubNow: () => Date.now() + this.rt.clockOffsetMs });
+  /** "Now" of what is on screen: the replayed instant while replaying (data ages are relative to it). */
+  readonly viewNowMs = $derived(this.replay.active ? this.replay.atMs : this.hubNowMs);
+  #shownStores: FamilyStore<Family>[] = [];
+  readonly ageSec = $derived(this.tls.ageSec(this.viewNowMs));
+  // A replayed state is old by design: it is marked as REPLAY, not as stale; the connection still counts.
+  readonly stale = $derived(this.rt.status !== 'live' || (!this.replay.active && this.tls.isStale(this.hubNowMs)));
   /** Client-side view of the ISA-18.2 flood rule for the traffic area (the hub counts the same). */
   readonly trafficFlood = $derived(
     this.alarms.list.filter((a) => a.area === 'traffic' && a.activeSinceMs !== null && this.hubNowMs - a.activeSinceMs < 600_000).length > 10,
@@ -151,7 +160,7 @@ export class Dashboard {
   readonly lampFaultsByDistrict = $derived.by(() => {
     const by = new Map<string, number>();
     for (const f of this.lampFaults.list) {
-      const d = this.lighting.byId.get(f.cabinetId)?.district ?? 'unbekannt';
+      const d = this.lighting.byId.get(f.cabinetId)?.district ?? '—';
       by.set(d, (by.get(d) ?? 0) + 1);
     }
     void this.lighting.version;
@@ -165,13 +174,14 @@ export class Dashboard {
     return k === 'transitLines' ? null : this[k];
   }
   layerAgeSec(k: LayerKey): number | null {
-    return this.storeOf(k)?.ageSec(this.hubNowMs) ?? null;
+    return this.storeOf(k)?.ageSec(this.viewNowMs) ?? null;
   }
   /** Stale: the connection is down, or the family's data is older than twice its interval. */
   layerStale(k: LayerKey): boolean {
     const s = this.storeOf(k);
     if (!s) return false;
     if (this.rt.status !== 'live') return true;
+    if (this.replay.active) return false;
     // Families without entities, or without any measurement yet (e.g. right after a hub restart,
     // before the first report), are "no data", shown as such, not as stale.
     return s.list.length > 0 && s.newestTsMs !== null && s.isStale(this.hubNowMs);
@@ -189,15 +199,20 @@ export class Dashboard {
     const stores = [this.tls, this.alarms, this.transit, this.parking, this.lighting, this.lampFaults, this.environment, this.construction, this.drone].filter((st) =>
       this.mayShow(st.family),
     );
+    this.#shownStores = stores as FamilyStore<Family>[];
     const unsubs = stores.map((store) =>
       this.rt.subscribe(store.family, {
         snapshot: (s) => store.applySnapshot(s as never),
         delta: (d) => store.applyDelta(d as never),
       } satisfies FamilySink<Family>),
     );
+    if (this.mayShow('control')) {
+      unsubs.push(this.rt.subscribe('control', { snapshot: (s) => this.control.applySnapshot(s as never), delta: (d) => this.control.applyDelta(d as never) } satisfies FamilySink<Family>));
+    }
     this.transitLines.load();
     return () => {
       for (const u of unsubs) u();
+      this.replay.stop();
       stopClock();
       this.rt.close();
     };

@@ -8,7 +8,12 @@ import { FAMILY_EXPECTED_INTERVAL_SEC } from '../../../protocol/index.ts';
 
 export class FamilyStore<F extends Family> {
   readonly family: F;
-  readonly byId = new Map<string, EntityOf[F]>();
+  /** Live state: snapshots and deltas always land here, also while a replay is shown. */
+  readonly #live = new Map<string, EntityOf[F]>();
+  /** The replayed state while a replay is shown (src/lib/state/replay.svelte.ts), else null. */
+  #replay: Map<string, EntityOf[F]> | null = null;
+  /** True while the store shows a replayed past state instead of the live one. */
+  replaying = $state(false);
   list = $state.raw<EntityOf[F][]>([]);
   version = $state(0);
   /** Newest device timestamp seen in this family (hub clock), for the data-age display. */
@@ -21,20 +26,44 @@ export class FamilyStore<F extends Family> {
     this.expectedIntervalSec = FAMILY_EXPECTED_INTERVAL_SEC[family];
   }
 
+  /** What is shown: the replayed state while replaying, else the live one. */
+  get byId(): ReadonlyMap<string, EntityOf[F]> {
+    return this.#replay ?? this.#live;
+  }
+
   applySnapshot(s: Snapshot<F>): void {
-    this.byId.clear();
-    for (const e of s.entities) this.byId.set(e.id, { ...e });
-    this.#publish();
+    this.#live.clear();
+    for (const e of s.entities) this.#live.set(e.id, { ...e });
+    if (!this.#replay) this.#publish();
   }
 
   applyDelta(d: Delta<F>): void {
-    for (const id of d.removes) this.byId.delete(id);
+    for (const id of d.removes) this.#live.delete(id);
     for (const p of d.upserts) {
       // A changed entity is a new object: components keyed by identity (each blocks, deck.gl's
       // diffing) must see the change; in-place mutation would leave them showing old values.
-      const cur = this.byId.get(p.id);
-      this.byId.set(p.id, (cur ? { ...cur, ...p } : { ...p }) as EntityOf[F]);
+      const cur = this.#live.get(p.id);
+      this.#live.set(p.id, (cur ? { ...cur, ...p } : { ...p }) as EntityOf[F]);
     }
+    // While replaying, live data keeps arriving in the background (so "back to live" is instant)
+    // but is not shown.
+    if (!this.#replay) this.#publish();
+  }
+
+  /** Shows a replayed past state (the whole family) instead of the live one. */
+  showReplay(entities: readonly EntityOf[F][]): void {
+    const m = new Map<string, EntityOf[F]>();
+    for (const e of entities) m.set(e.id, e);
+    this.#replay = m;
+    this.replaying = true;
+    this.#publish();
+  }
+
+  /** Back to live: shows the live state, which kept up while the replay was shown. */
+  showLive(): void {
+    if (!this.#replay) return;
+    this.#replay = null;
+    this.replaying = false;
     this.#publish();
   }
 

@@ -1,13 +1,15 @@
 /**
  * Pure helpers of the public wall display (/wall): view cycle, pixel shift against burn-in, the
  * Europe/Berlin clock and the nightly reload window. No state, no DOM: easy to reason about for a
- * screen that runs unattended for weeks.
+ * screen that runs unattended for weeks. View labels are i18n keys.
  */
+import { INTL_LOCALE, TIME_ZONE, type Locale } from '../../i18n/format.ts';
+
 export const WALL_VIEWS = [
-  { key: 'traffic', label: 'Verkehr' },
-  { key: 'transit', label: 'ÖPNV' },
-  { key: 'parking', label: 'Parken' },
-  { key: 'environment', label: 'Umwelt' },
+  { key: 'traffic', label: 'wall.traffic' },
+  { key: 'transit', label: 'wall.transit' },
+  { key: 'parking', label: 'wall.parking' },
+  { key: 'environment', label: 'wall.environment' },
 ] as const;
 export type WallView = (typeof WALL_VIEWS)[number]['key'];
 
@@ -40,17 +42,28 @@ export function pixelShift(nowMs: number): readonly [number, number] {
   return SHIFT_STEPS[Math.floor(nowMs / PIXEL_SHIFT_MS) % SHIFT_STEPS.length]!;
 }
 
-const berlinHm = new Intl.DateTimeFormat('de-DE', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
-const berlinDay = new Intl.DateTimeFormat('de-DE', { timeZone: 'Europe/Berlin', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+const fmt = (locale: Locale) => {
+  let f = cache.get(locale);
+  if (!f) {
+    const l = INTL_LOCALE[locale];
+    f = {
+      hm: new Intl.DateTimeFormat(l, { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }),
+      day: new Intl.DateTimeFormat(l, { timeZone: TIME_ZONE, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
+    };
+    cache.set(locale, f);
+  }
+  return f;
+};
+const cache = new Map<Locale, { hm: Intl.DateTimeFormat; day: Intl.DateTimeFormat }>();
 
-/** { time: "14:03", zone: "MEZ" | "MESZ" } in Europe/Berlin, whatever the browser's zone is. */
-export function berlinClock(ms: number): { time: string; zone: string; hour: number } {
-  const parts = berlinHm.formatToParts(ms);
+/** { time: "14:03", zone: "MEZ" | "MESZ" (German) / "CET" | "CEST" (English) } in Europe/Berlin, whatever the browser's zone is. */
+export function berlinClock(ms: number, locale: Locale = 'de'): { time: string; zone: string; hour: number } {
+  const parts = fmt(locale).hm.formatToParts(ms);
   const get = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
   const hour = Number(get('hour'));
   return { time: `${get('hour')}:${get('minute')}`, zone: get('timeZoneName'), hour };
 }
-export const berlinDate = (ms: number) => berlinDay.format(ms);
+export const berlinDate = (ms: number, locale: Locale = 'de') => fmt(locale).day.format(ms);
 
 /** Reload window: 04:00–04:59 Berlin time, and only for a page that has been up for more than 2 h (no loop). */
 export const RELOAD_HOUR = 4;
