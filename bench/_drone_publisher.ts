@@ -27,10 +27,18 @@ function poseAt(angleDeg: number) {
   const dist = haversineM(lon, lat, INC.lon, INC.lat);
   return { lon, lat, altM: 110, headingDeg: (angleDeg + 90) % 360, pitchDeg: (-Math.atan2(110, dist) * 180) / Math.PI, yawDeg: initialBearingDeg(lon, lat, INC.lon, INC.lat), hfovDeg: 63, vfovDeg: 37.9 };
 }
+// The renderer's cost, measured on the way: JS render alone, and render + libvips upscale + JPEG.
+let renderMs = 0;
+let frameMs = 0;
 for (const [d, dr] of drones.entries()) {
   for (let i = 0; i < POOL; i++) {
     const pose = poseAt(d * 180 + i * 2);
+    let t = performance.now();
+    cam.render(pose, Date.now() + i * 100);
+    renderMs += performance.now() - t;
+    t = performance.now();
     dr.frames.push({ jpeg: await cam.frame(pose, Date.now() + i * 100, { droneId: dr.id, frameNo: i, tsMs: Date.now() }), pose });
+    frameMs += performance.now() - t;
   }
 }
 const meanBytes = drones.flatMap((d) => d.frames).reduce((s, f) => s + f.jpeg.length, 0) / (DRONES * POOL);
@@ -42,7 +50,7 @@ for (const d of drones) {
 let n = 0;
 let published = 0;
 const start = Date.now();
-process.send!({ type: 'ready', meanBytes });
+process.send!({ type: 'ready', meanBytes, renderMs: renderMs / (DRONES * POOL), frameMs: frameMs / (DRONES * POOL) });
 // Frame n of every drone at start + n / FPS (no drift), as a camera's clock would.
 const tick = () => {
   const due = Math.floor(((Date.now() - start) * FPS) / 1000);

@@ -57,11 +57,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
-function spawn(args: string[], file: string): Promise<{ child: ChildProcess; ready: { meanBytes?: number } }> {
+function spawn(args: string[], file: string): Promise<{ child: ChildProcess; ready: { meanBytes?: number; renderMs?: number; frameMs?: number } }> {
   const child = fork(join(import.meta.dirname, file), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((res, rej) => {
     const to = setTimeout(() => rej(new Error(`${file} not ready in 90 s`)), 90_000);
-    child.on('message', (m: { type: string; meanBytes?: number }) => {
+    child.on('message', (m: { type: string; meanBytes?: number; renderMs?: number; frameMs?: number }) => {
       if (m.type === 'ready') {
         clearTimeout(to);
         res({ child, ready: m });
@@ -162,6 +162,10 @@ export async function run(): Promise<BenchResult> {
         framesSkipped: stats1.skipped - stats0.skipped,
         ackTimeouts: stats1.ackTimeouts - stats0.ackTimeouts,
         meanFrameKB: r1((pub.ready.meanBytes ?? 0) / 1024),
+        // The simulator's camera (sim/devices/drone-camera.ts): 640x360 JS render, libvips upscale + JPEG.
+        cameraRenderMs: r1(pub.ready.renderMs ?? NaN),
+        cameraFrameMs: r1(pub.ready.frameMs ?? NaN),
+        cameraCorePctAt10Fps: r1(((pub.ready.frameMs ?? NaN) * FPS) / 10),
         publishedFps: r1(pubReport.published / pubReport.seconds / DRONES),
         relayMbitPerSec: r1((((stats1.sent - stats0.sent) * (pub.ready.meanBytes ?? 0) * 8) / 1e6) / wallSec),
       },
@@ -185,6 +189,7 @@ export async function run(): Promise<BenchResult> {
       notes: [
         `${DRONES} drones x ${WIDTH}x${HEIGHT} @ ${FPS} fps; ${FAST} fast + ${SLOW} slow (${SLOW_BYTES_PER_SEC / 1000} kB/s proxy) fire clients + 1 wall; ${MEASURE_SEC} s window after ${WARMUP_SEC} s warm-up.`,
         'Latency is capture (publisher stamps at publish) -> client receive: it includes the broker hop, as does the reference.',
+        'cameraFrameMs includes libvips work on its own threads; cameraCorePctAt10Fps = cameraFrameMs x 10 / 1000 x 100, an upper bound (wall time, shared machine).',
       ],
     };
   } finally {

@@ -52,15 +52,19 @@ const canvasHash = (p: Page) =>
   });
 
 describe('fire view: drone video', () => {
-  it('shows a changing video canvas with fps, resolution and latency', async () => {
-    await page.locator('[data-testid="video-tile"]').first().waitFor({ timeout: 60_000 });
+  it('shows a changing video canvas with fps, resolution and latency', { timeout: 180_000 }, async () => {
+    // The mission starts at +2 model minutes (~25 s); a loaded CI machine may need more.
+    await page.locator('[data-testid="video-tile"]').first().waitFor({ timeout: 100_000 });
     const frames = () => page.locator('[data-testid="video-tile"]').first().getAttribute('data-frames').then(Number);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="video-tile"]')?.getAttribute('data-frames')) > 3, undefined, { timeout: 30_000 });
     const a = await canvasHash(page);
     const n = await frames();
     await page.waitForFunction((n0) => Number(document.querySelector('[data-testid="video-tile"]')?.getAttribute('data-frames')) > n0 + 2, n, { timeout: 20_000 });
     const b = await canvasHash(page);
-    expect([a.w, a.hgt]).toEqual([1280, 720]);
+    // Frames are 1280x720 (the tile draws them at its own size, aspect kept).
+    const tile = page.locator('[data-testid="video-tile"]').first();
+    expect([await tile.getAttribute('data-width'), await tile.getAttribute('data-height')]).toEqual(['1280', '720']);
+    expect(a.w / a.hgt).toBeCloseTo(16 / 9, 1);
     expect(b.h).not.toBe(a.h);
     // The rate is shown (frames of the last 3 s: > 0 while frames come).
     await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid="video-fps"]')?.textContent ?? '0') > 0, undefined, { timeout: 10_000 });
@@ -72,8 +76,15 @@ describe('fire view: drone video', () => {
     if (refused.length) console.log('refused requests in the fire view (not video):', refused);
   });
 
-  it('drapes the live frame on the camera footprint once the drone orbits (BitmapLayer on the map)', async () => {
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="video-panel"]')?.getAttribute('data-draped')) >= 1, undefined, { timeout: 80_000 });
+  it('drapes the live frame on the camera footprint once the drone orbits (BitmapLayer on the map)', { timeout: 150_000 }, async () => {
+    // Orbiting: the camera looks obliquely at the fire (take-off is nadir, transit too flat to drape).
+    await page.waitForFunction(
+      () =>
+        Number(document.querySelector('[data-testid="video-panel"]')?.getAttribute('data-draped')) >= 1 &&
+        Number(document.querySelector('[data-testid="video-tile"]')?.getAttribute('data-pitch') ?? -90) > -60,
+      undefined,
+      { timeout: 120_000 },
+    );
     // The map draws the drape: the centre of the map (the incident, inside the footprint) changes
     // as the picture does, while the base map there stays put.
     const centre = async () => {
@@ -88,7 +99,7 @@ describe('fire view: drone video', () => {
     await page.screenshot({ path: join(screenshotDir(), 'fire-video.png') });
   });
 
-  it('big-picture mode shows the feed over the whole window and closes with Esc', async () => {
+  it('big-picture mode shows the feed over the whole window and closes with Esc', { timeout: 120_000 }, async () => {
     await page.locator('[data-testid="video-big"]').click();
     const big = page.locator('[data-testid="video-bigpicture"] canvas').first();
     await big.waitFor();

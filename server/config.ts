@@ -114,3 +114,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!r.success || issues.length > 0) throw new ConfigError(issues);
   return { ...r.data, mqttPortExplicit: known.MQTT_PORT !== undefined };
 }
+
+/** For entry points: the configuration, or the list of every bad variable on stderr and exit code 2. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -6,20 +6,11 @@
  * `{"ready":true,"port":…,"mqttUrl":…,"hubId":…}` on stdout when it serves; SIGTERM closes it cleanly.
  */
 import { createServer } from 'node:http';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { createHub } from './hub.ts';
 import { createLogger } from './log.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = loadConfigOrExit();
 const hub = await createHub(config, createLogger(config.LOG_LEVEL));
 const http = createServer((req, res) => hub.handle(req, res, () => res.writeHead(404).end()));
 hub.attach(http);

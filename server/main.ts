@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { createHub } from './hub.ts';
 import { createLogger } from './log.ts';
 import { securityHeaders } from './http/security.ts';
@@ -13,16 +13,7 @@ import { securityHeaders } from './http/security.ts';
 type NodeHandler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: () => void) => void;
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const log = createLogger(config.LOG_LEVEL);
   const handlerPath = fileURLToPath(new URL('../build/handler.js', import.meta.url));
   if (!existsSync(handlerPath)) {

@@ -18,29 +18,12 @@ import {
   type Principal,
 } from '../../protocol/index.ts';
 import type { ApiRoute, MethodTable } from '../http/api.ts';
-import { BodyError, readJson } from '../http/body.ts';
+import { readBody } from '../http/body.ts';
 import { sendError, sendJson } from '../http/errors.ts';
 import { ControlError } from './errors.ts';
 import type { ControlService } from './service.ts';
 
-async function body<T>(req: IncomingMessage, res: ServerResponse, schema: z.ZodType<T>): Promise<T | null> {
-  let raw: unknown;
-  try {
-    raw = await readJson(req);
-  } catch (err) {
-    if (err instanceof BodyError) {
-      sendError(res, err.status, ERROR_CODES.BAD_REQUEST, err.message);
-      return null;
-    }
-    throw err;
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    sendError(res, 400, ERROR_CODES.BAD_REQUEST, r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    return null;
-  }
-  return r.data;
-}
+const body = readBody;
 
 /** Runs an action; a ControlError becomes its status and stable code. */
 function answer(res: ServerResponse, fn: () => ControlEntity | ControlEntity[]): void {

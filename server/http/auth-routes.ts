@@ -14,7 +14,7 @@ import { csrfOf } from '../auth/tokens.ts';
 import type { Hub } from '../hub.ts';
 import type { Store } from '../store/types.ts';
 import type { ApiRoute, MethodTable } from './api.ts';
-import { BodyError, readJson } from './body.ts';
+import { readBody } from './body.ts';
 import { sendError, sendJson } from './errors.ts';
 
 export interface AuthRoutesDeps {
@@ -28,25 +28,7 @@ const KpiQuery = z.object({ fromMs: z.coerce.number().int().min(0), toMs: z.coer
 const Limit = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) });
 const DisplayCreate = z.object({ name: z.string().trim().min(1).max(100) });
 
-/** Reads and validates a JSON body; answers 4xx itself and resolves to null when it is bad. */
-async function body<T>(req: IncomingMessage, res: ServerResponse, schema: z.ZodType<T>): Promise<T | null> {
-  let raw: unknown;
-  try {
-    raw = await readJson(req);
-  } catch (err) {
-    if (err instanceof BodyError) {
-      sendError(res, err.status, ERROR_CODES.BAD_REQUEST, err.message);
-      return null;
-    }
-    throw err;
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    sendError(res, 400, ERROR_CODES.BAD_REQUEST, r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    return null;
-  }
-  return r.data;
-}
+const body = readBody;
 
 /** Quarantined bytes as text that is safe anywhere: printable ASCII kept, everything else `\xNN`. */
 export function escapePayload(b: Uint8Array): string {

@@ -6,7 +6,8 @@
  * 1. Estimator: the newest TlsState (which groups are green) and DetectorReport (counts, occupancy)
  *    update the queue estimates; the safety gate tracks the greens (min green, red times).
  * 2. Liveness: no state this second, a state older than `staleAfterMs` against `nowMs`, detectors
- *    older than `staleAfterMs` against the state, or the hub's link verdict not 'live' → 'fallback':
+ *    older than `staleAfterMs` against the state (no report yet counts from the first state: the
+ *    start-up is answered), or the hub's link verdict not 'live' → 'fallback':
  *    no command, so the controller's watchdog returns it to its own fixed-time plan; when data is
  *    fresh again it is picked up from whatever is green (recovery).
  * 2. Neighbours: the downstream link's fullness (spillback) and the upstream installation's recent
@@ -68,6 +69,10 @@ interface Runtime {
   /** Per approach: the upstream installation's approaches driving straight into it, and the lag (s). */
   up: ({ tls: string; aps: string[]; lagSec: number } | null)[];
   lastStateTs: number;
+  /** tsMs of the first state seen: until staleAfterMs after it, no detector report yet is no failure. */
+  firstStateTs: number;
+  /** Its data passed the liveness check at its last step (neighbours read its estimates only then). */
+  fresh: boolean;
   /** A state newer than the last one arrived this step (it gets an answer). */
   newState: boolean;
   status: IntersectionDecision['status'];
@@ -83,7 +88,12 @@ export function createOptimiser(opts: OptimiserOptions = {}, params?: Partial<St
   const transitOn = opts.transitPriority ?? true;
   const rts = new Map<string, Runtime>();
   const strategyOf = new Map<string, StrategyName>();
-  let topologyKey = '';
+  /**
+   * Every installation ever stepped, by id (newest meta): the control plane steps each installation
+   * as its state arrives (one per call), so neighbours and links come from this, not from one call's input.
+   */
+  const known = new Map<string, IntersectionInput>();
+  let topoDirty = false;
   let links: LinkDef[] = [];
   const linkBetween = new Map<string, LinkDef>();
 
@@ -119,6 +129,8 @@ export function createOptimiser(opts: OptimiserOptions = {}, params?: Partial<St
       down: approaches.map(() => null),
       up: approaches.map(() => null),
       lastStateTs: -1,
+      firstStateTs: -1,
+      fresh: false,
       newState: false,
       status: 'waiting',
       preempting: false,
@@ -172,11 +184,12 @@ export function createOptimiser(opts: OptimiserOptions = {}, params?: Partial<St
     let interventions = 0;
 
     // (Re)build runtimes whose signal changed; relink when the set of installations changed.
-    let topo = '';
     for (const inp of input.intersections) {
       const id = inp.meta.id;
       const key = inp.meta.signal ? `${inp.meta.tsMs}:${inp.meta.signal.plan.planId}:${inp.meta.signal.spec.signalGroups.length}:${inp.meta.signal.spec.intergreenSec.length}` : '';
-      topo += `${id}@${inp.meta.tsMs};`;
+      const prev = known.get(id);
+      if (!prev || prev.meta.tsMs !== inp.meta.tsMs) topoDirty = true;
+      known.set(id, inp);
       const rt = rts.get(id);
       if (!rt || rt.signalKey !== key) {
         const nrt = build(inp, key);
@@ -184,19 +197,19 @@ export function createOptimiser(opts: OptimiserOptions = {}, params?: Partial<St
         else rts.delete(id);
       } else rt.meta = inp.meta;
     }
-    if (topo !== topologyKey) {
-      topologyKey = topo;
-      relink(input.intersections);
+    if (topoDirty) {
+      topoDirty = false;
+      relink([...known.values()]);
     }
 
     // 1. Estimates from the newest state and detectors.
-    const fresh = new Map<string, boolean>();
     for (const inp of input.intersections) {
       const rt = rts.get(inp.meta.id);
       if (!rt) continue;
       let newState = false;
       if (inp.state && inp.state.tsMs > rt.lastStateTs) {
         rt.lastStateTs = inp.state.tsMs;
+        if (rt.firstStateTs < 0) rt.firstStateTs = inp.state.tsMs;
         newState = true;
         rt.gate.observe(inp.state);
         for (let g = 0; g < rt.cs.G; g++) rt.green[g] = inp.state.groups[rt.cs.ids[g]!] === 'green' ? 1 : 0;
@@ -208,11 +221,13 @@ export function createOptimiser(opts: OptimiserOptions = {}, params?: Partial<St
         inp.link === 'live' &&
         inp.state !== null &&
         nowMs - stTs <= staleAfterMs &&
-        inp.detectors !== null &&
-        stTs - inp.detectors.tsMs <= staleAfterMs &&
+        // Detectors older than staleAfterMs against the state have failed; none yet is the start-up
+        // (the first report comes one aggregation interval after the first state), not a failure —
+        // the hub answers from the first second (a lock-step bridge waits for every answer).
+        stTs - (inp.detectors?.tsMs ?? rt.firstStateTs) <= staleAfterMs &&
         inp.state.mode !== 'flashing' &&
         inp.state.mode !== 'off';
-      fresh.set(rt.id, ok);
+      rt.fresh = ok;
       if (!ok && rt.status !== 'fallback') {
         rt.status = 'fallback';
         rt.chooser.reset();
@@ -225,13 +240,15 @@ export function createOptimiser(opts: OptimiserOptions = {}, params?: Partial<St
     }
 
     // 2. Cross-intersection terms: downstream fullness and queues, transit weights, preemption.
-    for (const rt of rts.values()) {
+    for (const inp of input.intersections) {
+      const rt = rts.get(inp.meta.id);
+      if (!rt) continue;
       const c = rt.ctx;
       for (let a = 0; a < rt.down.length; a++) {
         const d = rt.down[a];
         const drt = d ? rts.get(d[0]) : undefined;
         const di = drt ? drt.apIndex.get(d![1]) : undefined;
-        if (drt && di !== undefined && fresh.get(drt.id)) {
+        if (drt && di !== undefined && drt.fresh) {
           const q = drt.est.queue[di]!;
           c.downstreamQueue[a] = q;
           const st = drt.est.approaches[di]!.storageVeh;
@@ -247,7 +264,7 @@ export function createOptimiser(opts: OptimiserOptions = {}, params?: Partial<St
       for (let a = 0; a < rt.up.length; a++) {
         const u = rt.up[a];
         const urt = u ? rts.get(u.tls) : undefined;
-        if (!u || !urt || !fresh.get(urt.id)) {
+        if (!u || !urt || !urt.fresh) {
           c.forecast![a] = Number.NaN;
           continue;
         }
@@ -284,7 +301,7 @@ export function createOptimiser(opts: OptimiserOptions = {}, params?: Partial<St
       }
       const kpis = kpisOf(rt);
       const newState = rt.newState;
-      if (!fresh.get(rt.id)) {
+      if (!rt.fresh) {
         decisions.push({ id: rt.id, status: 'fallback', greens: [], reason: inp.state === null ? 'no-state' : 'stale', kpis });
         continue;
       }
@@ -375,7 +392,8 @@ export function createOptimiser(opts: OptimiserOptions = {}, params?: Partial<St
     },
     forget(tlsId) {
       rts.delete(tlsId);
-      topologyKey = '';
+      known.delete(tlsId);
+      topoDirty = true;
     },
   };
 }

@@ -81,7 +81,8 @@ export function createRecorder(opts: RecorderOptions): Recorder {
     } catch {
       return removed;
     }
-    const files: { path: string; startMs: number; bytes: number }[] = [];
+    // One entry per segment (its .drvf and .jsonl go together).
+    const segs = new Map<string, { paths: string[]; startMs: number; bytes: number }>();
     for (const d of drones) {
       let names: string[] = [];
       try {
@@ -96,25 +97,33 @@ export function createRecorder(opts: RecorderOptions): Recorder {
         // The segment being written is never pruned.
         if (segments.get(d)?.startMs === Number(mm[1])) continue;
         try {
-          files.push({ path, startMs: Number(mm[1]), bytes: statSync(path).size });
+          const bytes = statSync(path).size;
+          const key = `${d}/${mm[1]}`;
+          const seg = segs.get(key);
+          if (seg) {
+            seg.paths.push(path);
+            seg.bytes += bytes;
+          } else segs.set(key, { paths: [path], startMs: Number(mm[1]), bytes });
         } catch {
           /* gone meanwhile */
         }
       }
     }
-    files.sort((a, b) => a.startMs - b.startMs);
+    const files = [...segs.values()].sort((a, b) => a.startMs - b.startMs);
     let total = files.reduce((s, f) => s + f.bytes, 0);
     const oldest = nowMs - opts.retainHours * 3600_000;
     const maxBytes = opts.retainMb * 1024 * 1024;
     for (const f of files) {
       if (f.startMs >= oldest && total <= maxBytes) break;
-      try {
-        rmSync(f.path, { force: true });
-        removed.push(f.path);
-        total -= f.bytes;
-      } catch (err) {
-        opts.log.warn({ err, path: f.path }, 'video retention: could not delete');
+      for (const path of f.paths) {
+        try {
+          rmSync(path, { force: true });
+          removed.push(path);
+        } catch (err) {
+          opts.log.warn({ err, path }, 'video retention: could not delete');
+        }
       }
+      total -= f.bytes;
     }
     return removed;
   };

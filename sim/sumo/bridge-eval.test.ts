@@ -17,7 +17,11 @@ if (!hasSumo) console.warn('bridge-eval.test.ts: sumo not on PATH; skipped');
 
 describe('hub controller flags', () => {
   it('reads --hub-env and --lockstep-timeout-ms, refuses anything else', () => {
-    expect(parseControllerArgs(['--hub-env', 'A=1', '--hub-env', 'B=x=y', '--lockstep-timeout-ms', '500'])).toEqual({ hubEnv: { A: '1', B: 'x=y' }, lockstepTimeoutMs: 500 });
+    expect(parseControllerArgs(['--hub-env', 'A=1', '--hub-env', 'B=x=y', '--lockstep-timeout-ms', '500'])).toEqual({ hubEnv: { A: '1', B: 'x=y' }, lockstepTimeoutMs: 500, lockstepAwait: 'adaptive' });
+    // A hub in auto answers every second: lock-step waits for every signal unless told otherwise.
+    expect(parseControllerArgs(['--hub-env', 'CONTROL_DEFAULT_MODE=auto'])).toMatchObject({ lockstepAwait: 'all', lockstepTimeoutMs: 5000 });
+    expect(parseControllerArgs(['--hub-env', 'CONTROL_DEFAULT_MODE=auto', '--lockstep-await', 'adaptive']).lockstepAwait).toBe('adaptive');
+    expect(() => parseControllerArgs(['--lockstep-await', 'some'])).toThrow(/all or adaptive/);
     expect(() => parseControllerArgs(['--hub-env', 'novalue'])).toThrow(/KEY=VALUE/);
     expect(() => parseControllerArgs(['--bogus'])).toThrow(/unknown/);
   });
@@ -49,5 +53,27 @@ describe.skipIf(!hasSumo)('hub controller on the generated grid', { timeout: 180
       const h = hub.perSeed[i]!;
       expect([h.delay, h.duration, h.waiting, h.neverDeparted]).toEqual([f.delay, f.duration, f.waiting, f.neverDeparted]);
     }
+  });
+
+  it('with the optimiser in auto: every second answered, nothing refused, the same numbers twice', { timeout: 600_000 }, async () => {
+    const runs: { r: Awaited<ReturnType<typeof runEval>>; commands: number; setStates: number }[] = [];
+    for (const name of ['a', 'b']) {
+      const ctl = createHubController({ scenarioPath: tn.sumocfg, extraArgs: ['--hub-env', 'CONTROL_DEFAULT_MODE=auto'] });
+      const r = await runEval({ scenario: tn.sumocfg, controller: ctl, seeds: [1], parallel: 1, workDir: join(work, `auto-${name}`) });
+      // 9 signals answered every second of the 600 s run (lock-step waits for all of them).
+      expect(ctl.stats.commands).toBeGreaterThanOrEqual(9 * 590);
+      expect(ctl.stats.refused).toBe(0);
+      expect(ctl.stats.refusedByCode).toEqual({});
+      expect(ctl.stats.lockstepTimeouts).toBe(0);
+      expect(ctl.stats.setStates).toBeGreaterThan(0);
+      runs.push({ r, commands: ctl.stats.commands, setStates: ctl.stats.setStates });
+    }
+    const [a, b] = runs;
+    expect(a!.r.perSeed[0]!.delay).toBeGreaterThan(0);
+    const key = (x: (typeof runs)[number]) => {
+      const m = x.r.perSeed[0]!;
+      return [m.delay, m.duration, m.waiting, m.neverDeparted, x.commands, x.setStates];
+    };
+    expect(key(b!)).toEqual(key(a!));
   });
 });

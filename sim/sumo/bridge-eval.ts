@@ -10,7 +10,9 @@
  *
  * Controller flags (after the harness's own): `--hub-env KEY=VALUE` (repeatable) sets hub config
  * variables (e.g. to switch its optimiser on once server/optimise has a switch);
- * `--lockstep-timeout-ms N` (default 2000).
+ * `--lockstep-timeout-ms N` (default 2000, 5000 with `all`); `--lockstep-await all|adaptive` (default: `all` when
+ * the hub runs with CONTROL_DEFAULT_MODE=auto, so it answers every second and SUMO never runs ahead
+ * of it; else `adaptive`, see BridgeOptions.lockstepAwait).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -69,11 +71,13 @@ export interface HubControllerStats {
   refused: number;
   lockstepTimeouts: number;
   setStates: number;
+  refusedByCode: Record<string, number>;
 }
 
-export function parseControllerArgs(extra: readonly string[]): { hubEnv: Record<string, string>; lockstepTimeoutMs: number } {
+export function parseControllerArgs(extra: readonly string[]): { hubEnv: Record<string, string>; lockstepTimeoutMs: number; lockstepAwait: 'adaptive' | 'all' } {
   const hubEnv: Record<string, string> = {};
-  let lockstepTimeoutMs = 2000;
+  let lockstepTimeoutMs: number | undefined;
+  let lockstepAwait: 'adaptive' | 'all' | undefined;
   for (let i = 0; i < extra.length; i++) {
     const a = extra[i]!;
     if (a === '--hub-env') {
@@ -84,15 +88,23 @@ export function parseControllerArgs(extra: readonly string[]): { hubEnv: Record<
     } else if (a === '--lockstep-timeout-ms') {
       lockstepTimeoutMs = Number(extra[++i]);
       if (!(lockstepTimeoutMs > 0)) throw new Error('--lockstep-timeout-ms needs a positive number');
+    } else if (a === '--lockstep-await') {
+      const v = extra[++i];
+      if (v !== 'all' && v !== 'adaptive') throw new Error('--lockstep-await needs all or adaptive');
+      lockstepAwait = v;
     } else throw new Error(`unknown hub controller flag ${a}`);
   }
-  return { hubEnv, lockstepTimeoutMs };
+  const await_ = lockstepAwait ?? (hubEnv.CONTROL_DEFAULT_MODE === 'auto' ? 'all' : 'adaptive');
+  // Waiting on every signal, a timeout means a hub slower than usual (a loaded machine), and an
+  // answer after it would land on a later second: wait longer, but well inside the hub's 15-s
+  // wall-clock liveness (server/fusion/liveness.ts), past which it would fall back to fixed time.
+  return { hubEnv, lockstepTimeoutMs: lockstepTimeoutMs ?? (await_ === 'all' ? 5000 : 2000), lockstepAwait: await_ };
 }
 
 export function createHubController(options: HubControllerOptions): EvalController & { stats: HubControllerStats } {
-  const { hubEnv, lockstepTimeoutMs } = parseControllerArgs(options.extraArgs);
+  const { hubEnv, lockstepTimeoutMs, lockstepAwait } = parseControllerArgs(options.extraArgs);
   const nets = new Map<string, Promise<SumoNetwork>>();
-  const stats: HubControllerStats = { seeds: 0, commands: 0, refused: 0, lockstepTimeouts: 0, setStates: 0 };
+  const stats: HubControllerStats = { seeds: 0, commands: 0, refused: 0, lockstepTimeouts: 0, setStates: 0, refusedByCode: {} };
   const netOf = (ctx: EvalRunContext) => {
     let n = nets.get(ctx.netFile);
     if (!n) nets.set(ctx.netFile, (n = loadSumoNetwork(ctx.netFile)));
@@ -108,7 +120,7 @@ export function createHubController(options: HubControllerOptions): EvalControll
     async run(traci: TraciClient, ctx: EvalRunContext) {
       const net = await netOf(ctx);
       const hub = await startHubProcess(hubEnv);
-      const bridge = new SumoBridge({ traci, net, mqttUrl: hub.mqttUrl, beginSec: ctx.beginSec, endSec: ctx.endSec, lockstep: true, lockstepTimeoutMs, log: ctx.log });
+      const bridge = new SumoBridge({ traci, net, mqttUrl: hub.mqttUrl, beginSec: ctx.beginSec, endSec: ctx.endSec, lockstep: true, lockstepTimeoutMs, lockstepAwait, log: ctx.log });
       try {
         await bridge.start();
         const s = await bridge.run(ctx.endSec);
@@ -117,7 +129,9 @@ export function createHubController(options: HubControllerOptions): EvalControll
         stats.refused += s.refused;
         stats.lockstepTimeouts += s.lockstepTimeouts;
         stats.setStates += s.setStates;
-        ctx.log(`bridge: ${s.steps} steps, ${s.commands} commands (${s.refused} refused), ${s.setStates} state sets, ${s.lockstepTimeouts} lock-step timeouts`);
+        for (const [code, n] of Object.entries(s.refusedByCode)) stats.refusedByCode[code] = (stats.refusedByCode[code] ?? 0) + n;
+        const codes = Object.entries(s.refusedByCode).map(([c, n]) => `${c} ${n}`).join(', ');
+        ctx.log(`bridge: ${s.steps} steps, ${s.commands} commands (${s.refused} refused${codes ? `: ${codes}` : ''}), ${s.setStates} state sets, ${s.lockstepWaits} lock-step waits, ${s.lockstepTimeouts} lock-step timeouts`);
       } finally {
         await bridge.close();
         await hub.close();

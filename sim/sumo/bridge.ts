@@ -55,6 +55,14 @@ export interface BridgeOptions {
   lockstep?: boolean;
   realtime?: boolean;
   lockstepTimeoutMs?: number;
+  /**
+   * Lock-step: whose answers to wait for each second. 'adaptive' (default): the signals carrying out
+   * a StageCommand (a hub in fixed mode sends nothing and is never waited for). 'all': every signal,
+   * from the first second — for a hub that answers every TlsState (CONTROL_DEFAULT_MODE=auto), so
+   * SUMO never runs ahead of it (then its first answers would land on a later second than the one
+   * they answer, or expire, depending on machine load).
+   */
+  lockstepAwait?: 'adaptive' | 'all';
   aggregationSec?: number;
   /** Epoch second SUMO time 0 is mapped to (default: see the time base above). */
   epochAtSimZeroSec?: number;
@@ -71,6 +79,8 @@ export interface BridgeStats {
   lockstepTimeouts: number;
   setStates: number;
   handbacks: number;
+  /** Refused commands by the first reason code of their ack (EXPIRED, SCHEMA, CONFLICT, …). */
+  refusedByCode: Record<string, number>;
 }
 
 interface DetState {
@@ -82,7 +92,7 @@ interface DetState {
 export class SumoBridge {
   readonly net: SumoNetwork;
   readonly epochAtSimZeroSec: number;
-  readonly stats: BridgeStats = { steps: 0, published: 0, commands: 0, refused: 0, lockstepWaits: 0, lockstepTimeouts: 0, setStates: 0, handbacks: 0 };
+  readonly stats: BridgeStats = { steps: 0, published: 0, commands: 0, refused: 0, lockstepWaits: 0, lockstepTimeouts: 0, setStates: 0, handbacks: 0, refusedByCode: {} };
   readonly safety = new Map<string, SignalSafety>();
   /** Last state string SUMO showed per device id (what TlsState was built from). */
   readonly lastState = new Map<string, string>();
@@ -116,6 +126,7 @@ export class SumoBridge {
       lockstep: opts.lockstep ?? false,
       realtime: opts.realtime ?? false,
       lockstepTimeoutMs: opts.lockstepTimeoutMs ?? DEFAULT_LOCKSTEP_TIMEOUT_MS,
+      lockstepAwait: opts.lockstepAwait ?? 'adaptive',
       aggregationSec: opts.aggregationSec ?? DEFAULT_AGGREGATION_SEC,
       log: opts.log ?? (() => {}),
     };
@@ -152,6 +163,9 @@ export class SumoBridge {
   async start(): Promise<void> {
     const client = await mqtt.connectAsync(this.#o.mqttUrl, { clientId: this.#clientId, clean: true, reconnectPeriod: 1000 });
     this.#client = client;
+    // Nagle off: each second is a few small publishes whose answer the lock-step waits for; with
+    // Nagle and the peer's delayed ACK every round trip would cost ~40 ms (RFC 896 / RFC 1122 4.2.3.2).
+    (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
     client.on('message', (topic, payload) => this.#onMessage(topic, payload));
     await client.subscribeAsync([CONTROLLER_CMD_SUBSCRIPTION, CONTROLLER_STAGE_SUBSCRIPTION], { qos: 1 });
     const traci = this.#traci;
@@ -206,10 +220,15 @@ export class SumoBridge {
         ack = { cmdId: 'invalid', tsMs: nowMs, accepted: false, reasons: [{ code: 'SCHEMA', message: 'payload is not valid JSON' }] };
       }
     }
-    if (!ack.accepted) this.stats.refused++;
+    if (!ack.accepted) {
+      this.stats.refused++;
+      const code = ack.reasons[0]?.code ?? 'UNKNOWN';
+      this.stats.refusedByCode[code] = (this.stats.refusedByCode[code] ?? 0) + 1;
+    }
     this.#client?.publish(signalTopics.ack(p.deviceId), JSON.stringify(ack), { qos: SIGNAL_QOS.ack });
-    // Lock-step: the hub's answer for this second (its StageCommand carries the TlsState's tsMs).
-    if (p.channel === 'stage' && ack.accepted && (raw as { tsMs?: unknown }).tsMs === nowMs) {
+    // Lock-step: the hub's answer for this second (its StageCommand carries the TlsState's tsMs);
+    // a refused answer is an answer too (waiting on would not change it).
+    if (p.channel === 'stage' && (raw as { tsMs?: unknown } | undefined)?.tsMs === nowMs) {
       this.#answered.add(p.deviceId);
       this.#wake?.();
     }
@@ -357,7 +376,8 @@ export class SumoBridge {
   async #waitAnswers(ts: number): Promise<void> {
     const due = Date.now() + this.#o.lockstepTimeoutMs;
     const missing = () => {
-      for (const [id, s] of this.safety) if (s.mode === 'adaptive' && !this.#answered.has(id)) return true;
+      const all = this.#o.lockstepAwait === 'all';
+      for (const [id, s] of this.safety) if ((all || s.mode === 'adaptive') && !this.#answered.has(id)) return true;
       return false;
     };
     if (!missing()) return;

@@ -68,7 +68,8 @@ async function startGarage(mqttUrl: string, id: string, everyMs: number) {
     sent,
     async stop() {
       clearInterval(timer);
-      await dev.endAsync(true);
+      // Not forced: what is in flight (QoS 1) is delivered before the connection closes.
+      if (dev.connected) await dev.endAsync(false);
     },
   };
 }
@@ -118,7 +119,7 @@ describe('hub killed with SIGKILL under load', () => {
     const op = await login(url, 'op-fault', 'operator-pass-123');
     // The alarm exists once the hub has taken the cabinet's messages: retry the ack until then.
     let acked = 0;
-    for (let i = 0; i < 50 && acked !== 200; i++) {
+    for (let i = 0; i < 300 && acked !== 200; i++) {
       acked = (await op.fetch('/api/alarms/ack', { method: 'POST', json: { id: alarmId } })).status;
       if (acked !== 200) await new Promise((r) => setTimeout(r, 100));
     }
@@ -137,7 +138,7 @@ describe('hub killed with SIGKILL under load', () => {
         for (const p of d.upserts) alarms.set(p.id, { ...alarms.get(p.id), ...p } as AlarmEntity);
       },
     });
-    await waitFor(() => alarms.get(alarmId)?.state === 'ACKED', 10_000, 'the acked alarm at the client');
+    await waitFor(() => alarms.get(alarmId)?.state === 'ACKED', 30_000, 'the acked alarm at the client');
     const firstHub = client.hubId;
     await new Promise((r) => setTimeout(r, 2500));
 
@@ -164,12 +165,12 @@ describe('hub killed with SIGKILL under load', () => {
 
     hub = await start();
     // The client comes back by itself, sees a new hub, resyncs, and the alarm is still ACKED.
-    await waitFor(() => client.hubId !== firstHub && client.status === 'live', 15_000, 'client reconnect to the new hub').catch((e: unknown) => {
+    await waitFor(() => client.hubId !== firstHub && client.status === 'live', 60_000, 'client reconnect to the new hub').catch((e: unknown) => {
       throw new Error(`${String(e)} (status ${client.status}, hubId ${client.hubId}, errors ${JSON.stringify(client.errors)})`);
     });
-    await waitFor(() => alarms.get(alarmId)?.state === 'ACKED', 10_000, 'alarm state after restart');
+    await waitFor(() => alarms.get(alarmId)?.state === 'ACKED', 30_000, 'alarm state after restart');
     expect(alarms.get(alarmId)?.state).toBe('ACKED');
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('data directory disk full', () => {
@@ -235,6 +236,8 @@ describe('a device flooding', () => {
     await new Promise((r) => setTimeout(r, 5000));
     await flood.stop();
     await normal.stop();
+    const lastNormal = normal.sent[normal.sent.length - 1]!;
+    await waitFor(() => ((th.hub.families.parking.entities.get('PNORMAL') as { tsMs?: number } | undefined)?.tsMs ?? 0) >= lastNormal, 5000, 'the last normal report');
     await th.hub.store.flush();
     const got = async (id: string) => (await th.hub.store.history(`parking:${id}`, 'occupied', t0 - 1000, Date.now(), 100_000)).tsMs.length;
     const floodSent = flood.sent.length;

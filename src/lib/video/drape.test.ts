@@ -50,3 +50,30 @@ describe('drapeCorners (BitmapLayer bounds from a frame pose)', () => {
     expect(drapeCorners({ lon, lat, altM: 110, pitchDeg: -36, yawDeg: 0, hfovDeg: 63, vfovDeg: 37.9 })).not.toBeNull();
   });
 });
+
+describe('drapeGrid (perspective as a piecewise-affine grid)', () => {
+  it('the image centre lands where the optical axis meets the ground (not the quad diagonal midpoint)', async () => {
+    const { drapeGrid, groundPoint } = await import('./drape.ts');
+    // 45° down looking north from 100 m: the axis meets the ground 100 m north.
+    const h = { lon, lat, altM: 100, pitchDeg: -45, yawDeg: 0, hfovDeg: 60, vfovDeg: 30 };
+    const c = local(groundPoint(h, 0, 0)!);
+    expect(c[0]).toBeCloseTo(0, 3);
+    expect(c[1]).toBeCloseTo(100, 1);
+    const g = drapeGrid(h, 8)!;
+    const mid = local(g.ground[4 * 9 + 4]!);
+    expect(mid[1]).toBeCloseTo(100, 1);
+    // Corners agree with the hand-computed footprint: top-right (111.536, 173.205).
+    const tr = local(g.ground[8]!);
+    expect(tr[0]).toBeCloseTo(111.536, 1);
+    expect(tr[1]).toBeCloseTo(173.205, 1);
+    // The quad's diagonal midpoint, where an affine mapping would put the centre, is ~15 m off.
+    expect((57.735 + 173.205) / 2 - 100).toBeGreaterThan(15);
+  });
+
+  it('rows above the horizon or beyond the range are left out, the rest still drapes (transit view)', async () => {
+    const { drapeGrid } = await import('./drape.ts');
+    const g = drapeGrid({ lon, lat, altM: 110, pitchDeg: -20, yawDeg: 0, hfovDeg: 63, vfovDeg: 37.9 }, 8)!;
+    expect(g.ground.slice(0, 9).every((p) => p === null)).toBe(true); // top row: the horizon
+    expect(g.ground.slice(72).every((p) => p !== null)).toBe(true); // bottom row: near ground
+  });
+});
