@@ -40,7 +40,9 @@ export async function startEmbeddedBroker(opts: {
   log: Logger;
 }): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker({ drainTimeout: 10_000, heartbeatInterval: 60_000 });
-  const server = createServer(aedes.handle);
+  // No Nagle delay: a lock-step peer (the SUMO bridge) waits for each answer, and the delayed-ACK
+  // interplay otherwise costs ~45 ms per round trip.
+  const server = createServer({ noDelay: true }, aedes.handle);
   let port = opts.port;
   for (let attempt = 0; ; attempt++) {
     try {
