@@ -66,10 +66,10 @@ async function startGarage(mqttUrl: string, id: string, everyMs: number) {
   }, everyMs);
   return {
     sent,
-    async stop() {
+    /** `graceful`: what is in flight (QoS 1) is delivered first — only while the broker lives. */
+    async stop(graceful = false) {
       clearInterval(timer);
-      // Not forced: what is in flight (QoS 1) is delivered before the connection closes.
-      if (dev.connected) await dev.endAsync(false);
+      await dev.endAsync(!graceful);
     },
   };
 }
@@ -101,6 +101,7 @@ describe('hub killed with SIGKILL under load', () => {
           if (buf.includes('"ready":true')) resolve();
         });
         child.once('exit', (code) => reject(new Error(`hub exited with ${code} before it was ready`)));
+        setTimeout(() => reject(new Error('hub not ready within 60 s')), 60_000).unref();
       });
       return child;
     };
@@ -234,8 +235,8 @@ describe('a device flooding', () => {
     cleanups.push(() => flood.stop());
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, 5000));
-    await flood.stop();
-    await normal.stop();
+    await flood.stop(true);
+    await normal.stop(true);
     const lastNormal = normal.sent[normal.sent.length - 1]!;
     await waitFor(() => ((th.hub.families.parking.entities.get('PNORMAL') as { tsMs?: number } | undefined)?.tsMs ?? 0) >= lastNormal, 5000, 'the last normal report');
     await th.hub.store.flush();
