@@ -165,7 +165,7 @@ describe('replay playback', () => {
 });
 
 describe('transit line diagram', () => {
-  it('draws the vehicles on their line and flags two vehicles one stop apart as bunched', async () => {
+  it('draws the vehicles on their line and flags two vehicles one stop apart as bunched', { timeout: 240_000 }, async () => {
     // E2E-1 and E2E-2 are 2 min 8 s apart by the timetable (half a leg, a dwell, 0.4 legs): under half
     // the 10-min headway. E2E-3 runs alone the other way.
     await pub(transitTopics.position('E2E-1'), position('E2E-1', 1250, 0, 60, 3));

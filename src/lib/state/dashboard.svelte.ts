@@ -56,6 +56,12 @@ class Resource<T> {
     this.#url = url;
     this.#map = map;
   }
+  /** Fetches again (e.g. the hub announced something the last answer did not have). */
+  refresh(): void {
+    this.#started = false;
+    this.load();
+  }
+
   load(): void {
     if (this.#started) return;
     this.#started = true;
@@ -193,6 +199,18 @@ export class Dashboard {
     return this.role !== null && (FAMILY_ACCESS[f] as readonly Role[]).includes(this.role);
   }
 
+  #linesCheckedMs = 0;
+  /** A vehicle on a line the loaded line list lacks (announced later): load the lines again, at most every 5 s. */
+  #checkLines(vehicles: readonly { lineId?: string }[]): void {
+    const lines = this.transitLines.value;
+    if (!lines || Date.now() - this.#linesCheckedMs < 5000) return;
+    const known = new Set(lines.map((l) => l.id));
+    if (vehicles.some((v) => v.lineId !== undefined && !known.has(v.lineId))) {
+      this.#linesCheckedMs = Date.now();
+      this.transitLines.refresh();
+    }
+  }
+
   start(role: Role): () => void {
     this.role = role;
     const stopClock = this.clock.start();
@@ -202,8 +220,14 @@ export class Dashboard {
     this.#shownStores = stores as FamilyStore<Family>[];
     const unsubs = stores.map((store) =>
       this.rt.subscribe(store.family, {
-        snapshot: (s) => store.applySnapshot(s as never),
-        delta: (d) => store.applyDelta(d as never),
+        snapshot: (s) => {
+          store.applySnapshot(s as never);
+          if (s.family === 'transit') this.#checkLines(s.entities as unknown as { lineId?: string }[]);
+        },
+        delta: (d) => {
+          store.applyDelta(d as never);
+          if (d.family === 'transit') this.#checkLines(d.upserts as unknown as { lineId?: string }[]);
+        },
       } satisfies FamilySink<Family>),
     );
     if (this.mayShow('control')) {
