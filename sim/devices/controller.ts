@@ -20,6 +20,7 @@
  *   aggregation interval) are built from the traffic model; nothing here does I/O.
  * - `CitySim`: the traffic model plus one controller per intersection, stepped together.
  */
+import type { z } from 'zod';
 import type { DetectorReport } from '../../protocol/mqtt.ts';
 import {
   PlanCommand,
@@ -585,28 +586,36 @@ export class SignalController {
    * answer and changes nothing.
    */
   command(raw: unknown, tsMs: number): PlanAck {
+    const { ack, cmd } = this.#answer(raw, tsMs, PlanCommand, (c) => validatePlan(this.spec, c.plan));
+    if (cmd) this.#pending = { plan: cmd.plan, compiled: compilePlan(this.spec, cmd.plan), mode: 'external' };
+    return ack;
+  }
+
+  /**
+   * The answer rules plan and stage commands share: the same cmdId again (QoS 1 redelivery) gets
+   * the same answer and changes nothing; then schema, service state and `check`, in that order.
+   * `cmd` is the command to carry out, null when refused or already answered.
+   */
+  #answer<T extends { cmdId: string }>(raw: unknown, tsMs: number, schema: z.ZodType<T>, check: (cmd: T) => { code: string; message: string }[]): { ack: PlanAck; cmd: T | null } {
     const rawId = (raw as { cmdId?: unknown } | null)?.cmdId;
     const known = typeof rawId === 'string' ? this.#acks.get(rawId) : undefined;
-    if (known) return { ...known, tsMs };
-    const parsed = PlanCommand.safeParse(raw);
+    if (known) return { ack: { ...known, tsMs }, cmd: null };
+    const parsed = schema.safeParse(raw);
     const cmdId = typeof rawId === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(rawId) ? rawId : 'invalid';
-    let reasons: AckReason[] = [];
+    let reasons: AckReason[];
     if (!parsed.success) {
       reasons = parsed.error.issues.slice(0, 20).map((i) => ({ code: 'SCHEMA', message: `${i.path.join('.') || '(root)'}: ${i.message}`.slice(0, 500) }));
     } else if (this.#override !== 'none') {
       reasons = [{ code: 'NOT_IN_SERVICE', message: `controller is in ${this.#override} mode` }];
     } else {
-      reasons = validatePlan(this.spec, parsed.data.plan).map((v) => ({ code: v.code, message: v.message.slice(0, 500) }));
+      reasons = check(parsed.data).map((v) => ({ code: v.code, message: v.message.slice(0, 500) }));
     }
     const ack: PlanAck = { cmdId, tsMs, accepted: reasons.length === 0, reasons: reasons.slice(0, 200) };
-    if (ack.accepted && parsed.success) {
-      this.#pending = { plan: parsed.data.plan, compiled: compilePlan(this.spec, parsed.data.plan), mode: 'external' };
-    }
     if (cmdId !== 'invalid') {
       this.#acks.set(cmdId, ack);
       if (this.#acks.size > 256) this.#acks.delete(this.#acks.keys().next().value!);
     }
-    return ack;
+    return { ack, cmd: ack.accepted && parsed.success ? parsed.data : null };
   }
 
   /**
@@ -618,31 +627,13 @@ export class SignalController {
    * the controller's own clock from now (the hub's and the device's clocks need not agree).
    */
   stage(raw: unknown, tsMs: number): PlanAck {
-    const rawId = (raw as { cmdId?: unknown } | null)?.cmdId;
-    const known = typeof rawId === 'string' ? this.#acks.get(rawId) : undefined;
-    if (known) return { ...known, tsMs };
-    const parsed = StageCommand.safeParse(raw);
-    const cmdId = typeof rawId === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(rawId) ? rawId : 'invalid';
-    let reasons: AckReason[] = [];
-    if (!parsed.success) {
-      reasons = parsed.error.issues.slice(0, 20).map((i) => ({ code: 'SCHEMA', message: `${i.path.join('.') || '(root)'}: ${i.message}`.slice(0, 500) }));
-    } else if (this.#override !== 'none') {
-      reasons = [{ code: 'NOT_IN_SERVICE', message: `controller is in ${this.#override} mode` }];
-    } else {
-      reasons = validateStage(this.spec, parsed.data.greens).map((v) => ({ code: v.code, message: v.message.slice(0, 500) }));
-    }
-    const ack: PlanAck = { cmdId, tsMs, accepted: reasons.length === 0, reasons: reasons.slice(0, 200) };
-    if (ack.accepted && parsed.success) {
-      const c = parsed.data;
-      const validMs = Math.min(STAGE_MAX_VALID_MS, Math.max(0, c.validUntilMs - c.tsMs));
-      const want = new Set(c.greens);
+    const { ack, cmd } = this.#answer(raw, tsMs, StageCommand, (c) => validateStage(this.spec, c.greens));
+    if (cmd) {
+      const validMs = Math.min(STAGE_MAX_VALID_MS, Math.max(0, cmd.validUntilMs - cmd.tsMs));
+      const want = new Set(cmd.greens);
       this.spec.signalGroups.forEach((g, i) => (this.#stageWant[i] = want.has(g.id) ? 1 : 0));
       // Holds for the seconds decided from now on: the next decision is #decided + 1.
       this.#stageUntil = Math.max(this.#decided, this.#t + this.#lookahead) + Math.floor(validMs / 1000);
-    }
-    if (cmdId !== 'invalid') {
-      this.#acks.set(cmdId, ack);
-      if (this.#acks.size > 256) this.#acks.delete(this.#acks.keys().next().value!);
     }
     return ack;
   }

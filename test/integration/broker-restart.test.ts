@@ -12,7 +12,7 @@ import { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INTERSECTIONS } from '../../sim/city/duisburg.ts';
 import { runSimulator, type RunningSim } from '../../sim/run.ts';
-import { reachable, startTestHub, waitFor, type TestHub } from './harness.ts';
+import { reachable, startTestHub, waitFor, type TestHub, freePort } from './harness.ts';
 
 const SITE = INTERSECTIONS[2]!;
 let th: TestHub | null = null;
@@ -24,14 +24,6 @@ afterEach(async () => {
   th = sim = null;
   for (const c of cleanups.splice(0)) await c();
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 async function startAedes(port: number): Promise<() => Promise<void>> {
   const aedes = await Aedes.createBroker();

@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -17,18 +16,10 @@ import { ownerOf } from '../../server/cluster/partition.ts';
 import { INTERSECTIONS } from '../../sim/city/duisburg.ts';
 import { runSimulator, type RunningSim } from '../../sim/run.ts';
 import { raiseCabinetFault } from '../../e2e/fixtures.ts';
-import { connectClient, login, metricValue, reachable, startTestHub, waitFor, type TestHub, type TestSocket } from './harness.ts';
+import { connectClient, login, metricValue, reachable, startTestHub, waitFor, type TestHub, type TestSocket, freePort } from './harness.ts';
 
 const PG_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SITES = INTERSECTIONS.slice(0, 12);
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 async function pgReachable(): Promise<boolean> {
   const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });

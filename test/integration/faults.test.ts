@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
-import { createConnection, createServer, type Socket as NetSocket } from 'node:net';
+import { createConnection, type Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,20 +15,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parkingTopics, type AlarmEntity } from '../../protocol/index.ts';
 import { raiseCabinetFault } from '../../e2e/fixtures.ts';
 import { RealtimeClient } from '../../src/lib/realtime/client.svelte.ts';
-import { login, startTestHub, waitFor, type TestHub } from './harness.ts';
+import { login, startTestHub, waitFor, type TestHub, freePort } from './harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 const GARAGE = (id: string) => ({
   id,

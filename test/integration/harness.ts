@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createConnection } from 'node:net';
+import { createConnection, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
@@ -137,4 +137,13 @@ export async function metricValue(url: string, name: string, labels: Record<stri
     if (want.every((w) => line.includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return 0;
+}
+
+/** A TCP port that was free a moment ago (for a broker or hub the test starts on a fixed port). */
+export async function freePort(): Promise<number> {
+  const s = createNetServer().listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const p = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return p;
 }
